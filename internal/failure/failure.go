@@ -74,17 +74,23 @@ func Is(err error, c Category) bool {
 	return CategoryOf(err) == c
 }
 
-// CategoryOf returns the category of err: the outermost category it was
-// marked with, Interrupted for a cancelled context, and Internal otherwise.
+// CategoryOf returns the category of err: the innermost category it was
+// marked with (the code nearest the cause knows it best: an unreachable host
+// stays unreachable however many layers wrap it), Interrupted for a cancelled
+// context, and Internal otherwise.
 func CategoryOf(err error) Category {
-	var ce *categorized
-	if errors.As(err, &ce) {
-		return ce.cat
+	cat, found := Internal, false
+	for e := err; ; {
+		var ce *categorized
+		if !errors.As(e, &ce) {
+			break
+		}
+		cat, found, e = ce.cat, true, ce.err
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if !found && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return Interrupted
 	}
-	return Internal
+	return cat
 }
 
 // ExitCode maps err to the process exit code. The codes are part of kubexm's

@@ -1,0 +1,43 @@
+// Package redact blanks secrets (passwords, keys, registry credentials) out
+// of text before it reaches a log, a plan or an error message.
+package redact
+
+import (
+	"slices"
+	"strings"
+)
+
+// Blank is what a secret is replaced with.
+const Blank = "******"
+
+// Redactor blanks a fixed set of secrets. The zero Redactor blanks nothing.
+type Redactor struct {
+	secrets []string // longest first, so a secret that contains another goes whole
+}
+
+// New returns a Redactor for the non-empty strings of the lists.
+func New(lists ...[]string) Redactor {
+	var all []string
+	for _, list := range lists {
+		for _, s := range list {
+			if s != "" && !slices.Contains(all, s) {
+				all = append(all, s)
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b string) int { return len(b) - len(a) })
+	return Redactor{secrets: all}
+}
+
+// With returns a Redactor that also blanks extra.
+func (r Redactor) With(extra ...string) Redactor {
+	return New(r.secrets, extra)
+}
+
+// String returns s with every secret replaced by Blank.
+func (r Redactor) String(s string) string {
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, Blank)
+	}
+	return s
+}
