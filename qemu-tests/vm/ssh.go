@@ -1,0 +1,132 @@
+package vm
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Target is what a test needs to point kubexm (a cluster config, the
+// preflight command) at a VM: where its sshd answers and how to log in.
+type Target struct {
+	// Name is the VM's host name.
+	Name string
+
+	// Host and Port are the SSH endpoint on the test machine.
+	Host string
+	Port int
+
+	// Address is the VM's address on its private network, the address
+	// the other VMs reach it at.
+	Address string
+
+	// RootUser logs in with KeyFile; SudoUser too, and needs
+	// SudoPassword for sudo.
+	RootUser, SudoUser, SudoPassword string
+
+	// KeyFile is the private key file; KnownHostsFile holds the VM's
+	// host key for [Host]:Port.
+	KeyFile, KnownHostsFile string
+}
+
+// Target returns the VM's SSH endpoint and credentials.
+func (v *VM) Target() Target {
+	host, port, _ := net.SplitHostPort(v.SSHAddr)
+	var p int
+	fmt.Sscan(port, &p)
+
+	addr := ""
+	if v.Address.IsValid() {
+		addr = v.Address.String()
+	}
+	return Target{
+		Name: v.Name, Host: host, Port: p, Address: addr,
+		RootUser: "root", SudoUser: SudoUser, SudoPassword: SudoPassword,
+		KeyFile: v.KeyFile, KnownHostsFile: v.KnownHostsFile,
+	}
+}
+
+// WaitSSH waits until sshd accepts root's key, QEMU exits, or the boot
+// timeout passes, and records BootTime.
+func (v *VM) WaitSSH() error {
+	deadline := v.started.Add(v.timeout)
+	for {
+		c, err := v.Dial("root")
+		if err == nil {
+			v.BootTime = time.Since(v.started)
+			return c.Close()
+		}
+		if exit := v.exitedErr(); exit != nil {
+			return fmt.Errorf("waiting for sshd of %s (console log %s): %w",
+				v.Name, v.ConsoleLog, exit)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("waiting for sshd of %s (console log %s): not up in %s: %w",
+				v.Name, v.ConsoleLog, v.timeout, err)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// Dial logs in to the VM as user with the VM's key, checking its host key.
+func (v *VM) Dial(user string) (*ssh.Client, error) {
+	conn, err := net.DialTimeout("tcp", v.SSHAddr, 10*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s at %s: %w", v.Name, v.SSHAddr, err)
+	}
+
+	// The user-mode network accepts the TCP connection before the guest
+	// does; a deadline keeps the handshake from hanging while it boots.
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	cfg := &ssh.ClientConfig{
+		User:            user,
+		Auth:            []ssh.AuthMethod{ssh.PublicKeys(v.key.signer)},
+		HostKeyCallback: ssh.FixedHostKey(v.hostKey),
+	}
+	c, chans, reqs, err := ssh.NewClientConn(conn, v.SSHAddr, cfg)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("logging in to %s as %s: %w", v.Name, user, err)
+	}
+	conn.SetDeadline(time.Time{})
+	return ssh.NewClient(c, chans, reqs), nil
+}
+
+// Run runs a shell command on the VM as user and returns its standard
+// output; an error carries the exit status and standard error.
+func (v *VM) Run(user, cmd string) (string, error) {
+	c, err := v.Dial(user)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+
+	s, err := c.NewSession()
+	if err != nil {
+		return "", fmt.Errorf("opening a session on %s as %s: %w", v.Name, user, err)
+	}
+	defer s.Close()
+
+	var stdout, stderr bytes.Buffer
+	s.Stdout, s.Stderr = &stdout, &stderr
+	if err := s.Run(cmd); err != nil {
+		return stdout.String(), fmt.Errorf("running %q on %s as %s: %w: %s",
+			cmd, v.Name, user, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return stdout.String(), nil
+}
+
+// MustRun is Run that fails the test on error.
+func (v *VM) MustRun(t testing.TB, user, cmd string) string {
+	t.Helper()
+
+	out, err := v.Run(user, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
