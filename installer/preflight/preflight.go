@@ -10,17 +10,18 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kubexm/kubexm/internal/config"
 	"github.com/kubexm/kubexm/internal/engine"
 	"github.com/kubexm/kubexm/internal/failure"
 	"github.com/kubexm/kubexm/internal/host"
 )
 
-// The roles a host can have, as the inventory names them.
+// The roles a host can have, as the config and the inventory name them.
 const (
-	RoleEtcd         = "etcd"
-	RoleControlPlane = "control-plane"
-	RoleWorker       = "worker"
-	RoleRegistry     = "registry"
+	RoleEtcd         = config.RoleEtcd
+	RoleControlPlane = config.RoleControlPlane
+	RoleWorker       = config.RoleWorker
+	RoleRegistry     = config.RoleRegistry
 )
 
 // DefaultMaxClockSkew is how far apart the hosts' clocks may be. etcd's
@@ -49,6 +50,21 @@ type Options struct {
 	// MaxClockSkew bounds the spread of the hosts' clocks. The default is
 	// DefaultMaxClockSkew.
 	MaxClockSkew time.Duration
+}
+
+// OptionsFromConfig returns the options that judge the hosts of c. The
+// caller may still set SwapWillBeOff and MaxClockSkew.
+func OptionsFromConfig(c *config.Cluster) Options {
+	opts := Options{
+		APIServerPort: c.Spec.ControlPlaneEndpoint.Port,
+		RegistryPort:  c.Spec.Registry.Port,
+	}
+	for _, h := range c.Spec.Hosts {
+		if roles := c.Roles(h.Name); len(roles) > 0 {
+			opts.Targets = append(opts.Targets, Target{Name: h.Name, Arch: h.Arch, Roles: roles})
+		}
+	}
+	return opts
 }
 
 // NewModule returns the preflight module and the report its steps fill.

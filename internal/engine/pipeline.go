@@ -149,3 +149,21 @@ func (m *Module) validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// LimitParallel caps every task's bound on hosts at once to n, for an
+// operator who wants fewer connections at a time than the pipeline would
+// open. n <= 0 leaves the bounds as they are.
+func (p *Pipeline) LimitParallel(n int) {
+	if n <= 0 {
+		return
+	}
+	for _, stage := range p.stages {
+		for _, m := range stage {
+			for _, t := range m.Tasks {
+				if t.Parallel <= 0 || t.Parallel > n {
+					t.Parallel = n
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,13 @@
+// Command kubexm-builder collects everything a Kubernetes cluster needs into
+// one bundle for an air-gapped site. See `kubexm-builder --help`.
+package main
+
+import (
+	"os"
+
+	"github.com/kubexm/kubexm/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Execute(cli.NewBuilder()))
+}

@@ -1,0 +1,59 @@
+// Package cli is the command line of kubexm and kubexm-builder: the cobra
+// commands, their flags, and the one place that turns an error into a
+// message and an exit code. Commands parse flags and call one library
+// function each; the work lives in the pipelines.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubexm/kubexm/internal/failure"
+)
+
+// Execute runs root with the process's arguments and returns the exit code.
+// The first SIGINT or SIGTERM cancels the run (steps in flight are ended,
+// nothing new starts, a summary is printed); a second one exits at once.
+func Execute(root *cobra.Command) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal takes the default action: the process ends
+	}()
+
+	root.SilenceErrors, root.SilenceUsage = true, true
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return failure.Wrap(failure.Usage, fmt.Errorf("%w (see %s --help)", err, c.CommandPath()))
+	})
+
+	err := root.ExecuteContext(ctx)
+	if err != nil && !ran && failure.CategoryOf(err) == failure.Internal {
+		err = failure.Wrap(failure.Usage, err) // cobra refused the command line
+	}
+	printError(root.ErrOrStderr(), err)
+	return failure.ExitCode(err)
+}
+
+// ran is set once a command's own code starts, so that Execute can tell
+// cobra's command-line errors from the command's.
+var ran bool
+
+func markRan(*cobra.Command, []string) { ran = true }
+
+func printError(w io.Writer, err error) {
+	if err != nil {
+		fmt.Fprintf(w, "error: %v\n", err)
+	}
+}
+
+// usageError is an illegal command line found by a command itself.
+func usageError(format string, args ...any) error {
+	return failure.Wrap(failure.Usage, fmt.Errorf(format, args...))
+}
