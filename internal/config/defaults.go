@@ -105,8 +105,12 @@ func (c *Cluster) defaultAddons(d profiles.Defaults) {
 func (c *Cluster) defaultArtifacts(d profiles.Defaults) {
 	a := &c.Spec.Artifacts
 	if len(a.Arches) == 0 {
+		// A host of another arch is an error of its own; no need to
+		// report it again here.
 		for _, h := range c.Spec.Hosts {
-			a.Arches = append(a.Arches, h.Arch)
+			if h.Arch == ArchAMD64 || h.Arch == ArchARM64 {
+				a.Arches = append(a.Arches, h.Arch)
+			}
 		}
 		slices.Sort(a.Arches)
 		a.Arches = slices.Compact(a.Arches)

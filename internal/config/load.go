@@ -63,11 +63,31 @@ func parse(data []byte, name string, prof *profiles.Profile) (*Cluster, error) {
 	}
 
 	c.applyDefaults(prof)
+	c.lineDefaults(p.lines)
 	c.validate(p, prof)
 	if len(p.errs) > 0 {
 		return nil, failure.Wrap(failure.Config, p.errs)
 	}
 	return &c, nil
+}
+
+// lineDefaults points a field that was left out and took its default from
+// another field at the line of that field, so an error about the value
+// shows where it was written.
+func (c *Cluster) lineDefaults(lines map[string]int) {
+	alias := func(to, from string) {
+		if _, ok := lines[to]; !ok {
+			if line, ok := lines[from]; ok {
+				lines[to] = line
+			}
+		}
+	}
+
+	for i := range c.Spec.Hosts {
+		at := fmt.Sprintf("spec.hosts[%d]", i)
+		alias(at+".internalAddress", at+".address")
+	}
+	alias("spec.kubernetes.clusterName", "metadata.name")
 }
 
 // readDocument parses data into the node of its one document's content. It
@@ -117,6 +137,11 @@ func syntaxError(name string, err error) *FieldError {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		// yaml.v3 counts lines from 0 in its parser's errors (all of them
+		// "did not find expected ...") and from 1 in its scanner's.
+		if strings.HasPrefix(m[2], "did not find expected") {
+			line++
+		}
 		return &FieldError{File: name, Line: line, Message: "invalid YAML: " + m[2]}
 	}
 	return &FieldError{File: name, Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}

@@ -60,11 +60,13 @@ func (c *Cluster) validateHosts(p *problems) {
 		// Hosts may share an address on different SSH ports (forwarded
 		// ports of virtual machines), but not both.
 		dial := net.JoinHostPort(h.Address, strconv.Itoa(h.Port))
-		if j, dup := firstSeen(dials, dial, i); dup && h.Address != "" {
+		j, dialDup := firstSeen(dials, dial, i)
+		if dialDup && h.Address != "" {
 			p.addf(at+".address", "%s is already the address of spec.hosts[%d]", dial, j)
 		}
 
-		if j, dup := firstSeen(internal, h.InternalAddress, i); dup && h.InternalAddress != "" {
+		j, dup := firstSeen(internal, h.InternalAddress, i)
+		if dup && !dialDup && h.InternalAddress != "" {
 			p.addf(at+".internalAddress", "%s is already the internal address of "+
 				"spec.hosts[%d]", h.InternalAddress, j)
 		}
@@ -91,12 +93,15 @@ func (h Host) validate(p *problems, at string) {
 		p.addf(at+".name", "%q is not a node name (lower-case letters, digits, '-' and '.')",
 			h.Name)
 	}
+	addrOK := isIP(h.Address) || isHostName(h.Address)
 	if h.Address == "" {
 		p.addf(at+".address", "must be set")
-	} else if !isIP(h.Address) && !isHostName(h.Address) {
+	} else if !addrOK {
 		p.addf(at+".address", "%q is not an IP address or host name", h.Address)
 	}
-	if h.InternalAddress != "" && !isIP(h.InternalAddress) {
+	// An internal address taken from a bad address is reported above.
+	fromBadAddr := h.InternalAddress == h.Address && !addrOK
+	if h.InternalAddress != "" && !fromBadAddr && !isIP(h.InternalAddress) {
 		p.addf(at+".internalAddress", "%q is not an IP address "+
 			"(set internalAddress when address is a host name)", h.InternalAddress)
 	}

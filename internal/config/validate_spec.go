@@ -16,7 +16,8 @@ func (c *Cluster) validateKubernetes(p *problems, prof *profiles.Profile) {
 	const at = "spec.kubernetes"
 
 	checkVersionOf(p, prof, at+".version", k.Version, profiles.Kubernetes)
-	if !dnsLabel.MatchString(k.ClusterName) {
+	// A clusterName taken from metadata.name was checked with it.
+	if k.ClusterName != c.Metadata.Name && !dnsLabel.MatchString(k.ClusterName) {
 		p.addf(at+".clusterName", "%q is not a name of lower-case letters, digits and '-'",
 			k.ClusterName)
 	}
