@@ -47,8 +47,9 @@ func (h *sshHost) session(ctx context.Context, p process, killable bool) (int, e
 	}
 	defer sess.Close()
 
-	pg := &pgidFilter{w: p.stderr}
-	sess.Stdout, sess.Stderr = p.stdout, pg
+	stdout, stderr := &gate{w: p.stdout}, &gate{w: p.stderr}
+	pg := &pgidFilter{w: stderr}
+	sess.Stdout, sess.Stderr = stdout, pg
 	if err := feedStdin(sess, p.stdin); err != nil {
 		return -1, err
 	}
@@ -64,6 +65,8 @@ func (h *sshHost) session(ctx context.Context, p process, killable bool) (int, e
 		return h.exitStatus(conn, err)
 	case <-ctx.Done():
 		h.stop(sess, pg.pgid(), p.sudo, killable, done)
+		stdout.close()
+		stderr.close()
 		return -1, ctx.Err()
 	}
 }
@@ -148,8 +151,35 @@ func (h *sshHost) stop(sess *ssh.Session, pgid int, mode sudoMode, killable bool
 	sess.Close()
 	select {
 	case <-done:
-	case <-time.After(killTimeout):
+	case <-time.After(stopWait):
 	}
+}
+
+// stopWait is how long a cancelled command's session gets to wind down.
+// sshd may hold the channel open until the command's output closes.
+const stopWait = time.Second
+
+// gate passes writes on until it is closed, so that a cancelled Run can
+// return while its session's copy goroutines are still winding down.
+type gate struct {
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || g.w == nil {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+func (g *gate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 }
 
 // pgidFilter takes the process group line off the front of stderr and

@@ -66,7 +66,7 @@ func (c *core) probeSudo(ctx context.Context) (sudoMode, error) {
 // killProcess is the program that kills the process group pgid, run with the
 // same sudo mode as the group so it may signal root's processes too.
 func (c *core) killProcess(pgid int, mode sudoMode) process {
-	p := process{argv: argv(fmt.Sprintf("kill -9 -- -%d", pgid), mode), sudo: mode}
+	p := process{argv: argv(fmt.Sprintf("kill -s KILL -- -%d", pgid), mode), sudo: mode}
 	if mode == sudoPassword {
 		p.stdin = passwordFirst(c.opts.sudoPassword, nil)
 	}
