@@ -1,0 +1,46 @@
+# kubexm: build, test, lint, end-to-end tests and benchmarks.
+#
+#   make build   both programs into bin/
+#   make test    unit and integration tests (real sshd on loopback); minutes
+#   make lint    gofmt, go vet, staticcheck
+#   make e2e     QEMU virtual machines and the upstream mirror; slow (TCG)
+#   make bench   benchmarks against the tools users would otherwise use
+
+GO          ?= go
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
+COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS     := -X github.com/kubexm/kubexm/internal/version.Version=$(VERSION) \
+               -X github.com/kubexm/kubexm/internal/version.Commit=$(COMMIT)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build test lint e2e bench clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubexm ./cmd/kubexm
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubexm-builder ./cmd/kubexm-builder
+
+# The tests start real OpenSSH servers (Debian package openssh-server) and,
+# as root, a non-root sudo user; .ci/run installs what they need.
+test:
+	$(GO) test -count=1 -timeout 12m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags e2e ./...
+
+# QEMU hosts run under TCG by default (KUBEXM_QEMU_KVM=1 opts in to KVM).
+e2e:
+	sh qemu-tests/vm/install-deps.sh
+	$(GO) test -count=1 -tags e2e -timeout 80m -v ./qemu-tests/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./internal/engine/
+
+clean:
+	rm -rf bin
