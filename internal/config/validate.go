@@ -3,8 +3,8 @@ package config
 import (
 	"fmt"
 	"net"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kubexm/kubexm/profiles"

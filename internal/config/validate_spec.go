@@ -107,11 +107,11 @@ func (c *Cluster) validateExternalEtcd(p *problems, at string) {
 	if !https {
 		return
 	}
-	for field, path := range map[string]string{
-		"caFile": x.CAFile, "certFile": x.CertFile, "keyFile": x.KeyFile,
+	for _, f := range []struct{ name, path string }{
+		{"caFile", x.CAFile}, {"certFile", x.CertFile}, {"keyFile", x.KeyFile},
 	} {
-		if path == "" {
-			p.addf(at+"."+field, "must be set for https endpoints")
+		if f.path == "" {
+			p.addf(at+"."+f.name, "must be set for https endpoints")
 		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 // edit returns minimal with each old string replaced by the new one after
 // it, once. It fails the test if an old string is not there, so a case
 // cannot silently test the unedited config.
-func edit(t *testing.T, pairs ...string) string {
+func edit(t testing.TB, pairs ...string) string {
 	t.Helper()
 	s := minimal
 	for i := 0; i+1 < len(pairs); i += 2 {
@@ -27,54 +27,59 @@ func withSpec(lines string) string {
 	return minimal + lines
 }
 
-func TestParseInvalid(t *testing.T) {
-	tests := []struct {
-		name string
-		yaml func(t *testing.T) string
-		want []string
-	}{
+// invalidCase is a config that must not load and the errors it must give.
+type invalidCase struct {
+	name string
+	yaml func(t testing.TB) string
+	want []string
+}
+
+// invalidCases are configs that break one rule each (or a few related
+// ones). FuzzParse starts from them too.
+func invalidCases() []invalidCase {
+	return []invalidCase{
 		{
 			name: "empty file",
-			yaml: func(*testing.T) string { return "" },
+			yaml: func(testing.TB) string { return "" },
 			want: []string{"c.yaml: the file is empty: it must hold one Cluster " +
 				"(see kubexm config example)"},
 		},
 		{
 			name: "only comments",
-			yaml: func(*testing.T) string { return "# nothing here\n\n# at all\n" },
+			yaml: func(testing.TB) string { return "# nothing here\n\n# at all\n" },
 			want: []string{"c.yaml: the file is empty: it must hold one Cluster " +
 				"(see kubexm config example)"},
 		},
 		{
 			name: "two documents",
-			yaml: func(*testing.T) string { return minimal + "---\n" + minimal },
+			yaml: func(testing.TB) string { return minimal + "---\n" + minimal },
 			want: []string{"c.yaml:19: a second YAML document starts here: " +
 				"a config file holds one Cluster"},
 		},
 		{
 			name: "not YAML",
-			yaml: func(t *testing.T) string { return edit(t, "kind: Cluster", "kind: [Cluster") },
+			yaml: func(t testing.TB) string { return edit(t, "kind: Cluster", "kind: [Cluster") },
 			want: []string{"c.yaml:2: invalid YAML: did not find expected ',' or ']'"},
 		},
 		{
 			name: "top level is a list",
-			yaml: func(*testing.T) string { return "- apiVersion: kubexm.io/v1alpha1\n" },
+			yaml: func(testing.TB) string { return "- apiVersion: kubexm.io/v1alpha1\n" },
 			want: []string{"c.yaml:1: expected a mapping with apiVersion, kind, metadata " +
 				"and spec, found a list"},
 		},
 		{
 			name: "misspelt host field",
-			yaml: func(t *testing.T) string { return edit(t, "address: 10.0.0.3", "adress: 10.0.0.3") },
+			yaml: func(t testing.TB) string { return edit(t, "address: 10.0.0.3", "adress: 10.0.0.3") },
 			want: []string{`c.yaml:14: unknown field "adress" in spec.hosts[2]`},
 		},
 		{
 			name: "unknown top-level field",
-			yaml: func(*testing.T) string { return "status: {}\n" + minimal },
+			yaml: func(testing.TB) string { return "status: {}\n" + minimal },
 			want: []string{`c.yaml:1: unknown field "status" in the top level`},
 		},
 		{
 			name: "field set twice",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "      password: secret-one\n",
 					"      password: secret-one\n      address: 10.0.0.9\n")
 			},
@@ -82,14 +87,14 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "port is not a number",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "address: 10.0.0.2\n", "address: 10.0.0.2\n      port: ssh\n")
 			},
 			want: []string{`c.yaml:12: spec.hosts[1].port: "ssh" is not a whole number`},
 		},
 		{
 			name: "hosts is not a list",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return "apiVersion: kubexm.io/v1alpha1\nkind: Cluster\nmetadata: {name: a}\n" +
 					"spec:\n  hosts: node1\n"
 			},
@@ -97,7 +102,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "password given as a mapping is not quoted",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "password: secret-one", "password: {value: secret-one}")
 			},
 			want: []string{"c.yaml:9: spec.hosts[0].password: expected a single value, " +
@@ -105,7 +110,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "wrong apiVersion and kind",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "kubexm.io/v1alpha1", "kubexm.io/v2", "kind: Cluster", "kind: Node")
 			},
 			want: []string{
@@ -115,27 +120,27 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "cluster name with capitals",
-			yaml: func(t *testing.T) string { return edit(t, "name: test", "name: Test_1") },
+			yaml: func(t testing.TB) string { return edit(t, "name: test", "name: Test_1") },
 			want: []string{
 				`c.yaml:4: metadata.name: "Test_1" is not a name of lower-case letters, digits and '-'`,
 			},
 		},
 		{
 			name: "address with an octet out of range",
-			yaml: func(t *testing.T) string { return edit(t, "10.0.0.3", "10.0.0.300") },
+			yaml: func(t testing.TB) string { return edit(t, "10.0.0.3", "10.0.0.300") },
 			want: []string{
 				`c.yaml:14: spec.hosts[2].address: "10.0.0.300" is not an IP address or host name`,
 			},
 		},
 		{
 			name: "host name given as address needs an internal address",
-			yaml: func(t *testing.T) string { return edit(t, "10.0.0.3", "node3.example.lan") },
+			yaml: func(t testing.TB) string { return edit(t, "10.0.0.3", "node3.example.lan") },
 			want: []string{`c.yaml:14: spec.hosts[2].internalAddress: "node3.example.lan" is ` +
 				`not an IP address (set internalAddress when address is a host name)`},
 		},
 		{
 			name: "two hosts with one name",
-			yaml: func(t *testing.T) string { return edit(t, "name: node3", "name: node1") },
+			yaml: func(t testing.TB) string { return edit(t, "name: node3", "name: node1") },
 			want: []string{
 				`c.yaml:13: spec.hosts[2].name: "node1" is already the name of spec.hosts[0]`,
 				`c.yaml:18: spec.roleGroups.worker[1]: "node3" is not a host in spec.hosts`,
@@ -143,20 +148,20 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "two hosts with one address and port",
-			yaml: func(t *testing.T) string { return edit(t, "10.0.0.3", "10.0.0.1") },
+			yaml: func(t testing.TB) string { return edit(t, "10.0.0.3", "10.0.0.1") },
 			want: []string{
 				`c.yaml:14: spec.hosts[2].address: 10.0.0.1:22 is already the address of spec.hosts[0]`,
 			},
 		},
 		{
 			name: "neither password nor key",
-			yaml: func(t *testing.T) string { return edit(t, "      password: secret-one\n", "") },
+			yaml: func(t testing.TB) string { return edit(t, "      password: secret-one\n", "") },
 			want: []string{"c.yaml:7: spec.hosts[0]: set password or privateKeyPath: " +
 				"kubexm has no other way to log in"},
 		},
 		{
 			name: "passphrase without a key",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "password: secret-one", "password: secret-one\n      privateKeyPassphrase: pp")
 			},
 			want: []string{"c.yaml:10: spec.hosts[0].privateKeyPassphrase: is set but " +
@@ -164,7 +169,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "unsupported arch",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "password: secret-three", "password: secret-three\n      arch: riscv64")
 			},
 			want: []string{`c.yaml:16: spec.hosts[2].arch: "riscv64" is not supported ` +
@@ -172,7 +177,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "fingerprint in the wrong form",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "password: secret-one",
 					"password: secret-one\n      hostKeyFingerprint: MD5:ab:cd")
 			},
@@ -181,21 +186,21 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "SSH port out of range",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "password: secret-one", "password: secret-one\n      port: 70000")
 			},
 			want: []string{"c.yaml:10: spec.hosts[0].port: 70000 is not a port (1-65535)"},
 		},
 		{
 			name: "jump host that does not exist",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "password: secret-three", "password: secret-three\n      jumpHost: bastion")
 			},
 			want: []string{`c.yaml:16: spec.hosts[2].jumpHost: "bastion" is not a host in spec.hosts`},
 		},
 		{
 			name: "jump hosts in a loop",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t,
 					"password: secret-one", "password: secret-one\n      jumpHost: node3",
 					"password: secret-three", "password: secret-three\n      jumpHost: node1")
@@ -207,7 +212,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "role member that is not a host",
-			yaml: func(t *testing.T) string { return edit(t, "[node2, node3]", "[node2, node4, node2]") },
+			yaml: func(t testing.TB) string { return edit(t, "[node2, node3]", "[node2, node4, node2]") },
 			want: []string{
 				`c.yaml:18: spec.roleGroups.worker[1]: "node4" is not a host in spec.hosts`,
 				`c.yaml:18: spec.roleGroups.worker[2]: "node2" is listed twice`,
@@ -215,12 +220,12 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "no control plane",
-			yaml: func(t *testing.T) string { return edit(t, "    controlPlane: [node1]\n", "") },
+			yaml: func(t testing.TB) string { return edit(t, "    controlPlane: [node1]\n", "") },
 			want: []string{"c.yaml:16: spec.roleGroups.controlPlane: must list at least one host"},
 		},
 		{
 			name: "even number of etcd members",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "  roleGroups:\n", "  roleGroups:\n    etcd: [node1, node2]\n")
 			},
 			want: []string{"c.yaml:17: spec.roleGroups.etcd: has 2 hosts: etcd needs an odd " +
@@ -228,7 +233,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "stacked etcd on other hosts",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "  roleGroups:\n", "  roleGroups:\n    etcd: [node2]\n") +
 					"  etcd:\n    type: kubeadm\n"
 			},
@@ -237,7 +242,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "external etcd without endpoints, and with etcd hosts",
-			yaml: func(t *testing.T) string {
+			yaml: func(t testing.TB) string {
 				return edit(t, "  roleGroups:\n", "  roleGroups:\n    etcd: [node1]\n") +
 					"  etcd:\n    type: external\n"
 			},
@@ -249,7 +254,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "external etcd over https without certificates",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  etcd:\n    type: external\n    external:\n" +
 					"      endpoints: [https://10.0.0.5:2379, 'ftp://x']\n      caFile: /ca.crt\n")
 			},
@@ -262,14 +267,14 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "external settings for binary etcd",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  etcd:\n    external:\n      endpoints: [http://10.0.0.5:2379]\n")
 			},
 			want: []string{"c.yaml:20: spec.etcd.external: is only for type external, not kubexm"},
 		},
 		{
 			name: "pod subnet is not a CIDR",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  kubernetes:\n    podSubnet: 10.233.64.0\n")
 			},
 			want: []string{`c.yaml:20: spec.kubernetes.podSubnet: "10.233.64.0" is not a CIDR ` +
@@ -277,7 +282,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "service subnet with host bits",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  kubernetes:\n    serviceSubnet: 10.96.0.1/12\n")
 			},
 			want: []string{`c.yaml:20: spec.kubernetes.serviceSubnet: "10.96.0.1/12" has host ` +
@@ -285,7 +290,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "subnets overlap",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  kubernetes:\n    serviceSubnet: 10.233.0.0/16\n")
 			},
 			want: []string{"c.yaml:20: spec.kubernetes.serviceSubnet: 10.233.0.0/16 overlaps " +
@@ -293,7 +298,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "host inside the pod subnet",
-			yaml: func(*testing.T) string { return withSpec("  kubernetes:\n    podSubnet: 10.0.0.0/16\n") },
+			yaml: func(testing.TB) string { return withSpec("  kubernetes:\n    podSubnet: 10.0.0.0/16\n") },
 			want: []string{
 				"c.yaml:8: spec.hosts[0].internalAddress: 10.0.0.1 is inside spec.kubernetes." +
 					"podSubnet 10.0.0.0/16",
@@ -305,7 +310,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "versions spelt unlike upstream",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  kubernetes:\n    version: 1.37.2\n" +
 					"  containerRuntime:\n    version: latest\n")
 			},
@@ -316,7 +321,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "unknown kube-proxy mode and network plugin",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  kubernetes:\n    kubeProxyMode: userspace\n" +
 					"  network:\n    plugin: weave\n    mtu: 100\n")
 			},
@@ -329,7 +334,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "virtual IP balancer without an address",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  controlPlaneEndpoint:\n    loadBalancer: kubevip\n    port: 0\n" +
 					"    domain: 'not a name'\n")
 			},
@@ -341,7 +346,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "unknown load balancer",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  controlPlaneEndpoint:\n    loadBalancer: nginx\n")
 			},
 			want: []string{`c.yaml:20: spec.controlPlaneEndpoint.loadBalancer: "nginx" is not one ` +
@@ -349,7 +354,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "registry on an unknown host with half a certificate",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  registry:\n    host: reg1\n    port: 99999\n" +
 					"    tls:\n      certFile: /reg.crt\n    auth:\n      username: admin\n")
 			},
@@ -363,7 +368,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "addon with both sources and no version",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  addons:\n    - name: metrics\n      repo: https://charts.example\n" +
 					"      oci: oci://ghcr.io/x/metrics\n    - name: metrics\n" +
 					"      oci: https://ghcr.io/x\n      version: 1.0.0\n      namespace: Kube\n")
@@ -379,7 +384,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "artifacts for an arch and OS kubexm does not support",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  artifacts:\n    arches: [amd64, s390x]\n" +
 					"    os: [{id: centos, version: stream9}]\n" +
 					"    extraImages: [nginx, 'docker.io/library/nginx:1.29']\n")
@@ -394,7 +399,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "artifacts without the hosts' arch",
-			yaml: func(*testing.T) string { return withSpec("  artifacts:\n    arches: [arm64]\n") },
+			yaml: func(testing.TB) string { return withSpec("  artifacts:\n    arches: [arm64]\n") },
 			want: []string{
 				"c.yaml:20: spec.artifacts.arches: does not include amd64, the arch of host node1",
 				"c.yaml:20: spec.artifacts.arches: does not include amd64, the arch of host node2",
@@ -403,7 +408,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "mirror of an unknown component, URL password redacted",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  artifacts:\n    sources:\n      binaries:\n" +
 					"        kubelet: https://mirror.example/k8s\n" +
 					"        containerd: 'ftp://user:hunter2@mirror.example/c'\n" +
@@ -421,7 +426,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "containerd mirror that is not a URL",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  containerRuntime:\n    type: docker\n    registryMirrors:\n" +
 					"      docker.io: [mirror.example]\n      'bad host!': []\n")
 			},
@@ -437,7 +442,7 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "node-local DNS on an address that is not IPv4",
-			yaml: func(*testing.T) string {
+			yaml: func(testing.TB) string {
 				return withSpec("  dns:\n    nodeLocalDNS:\n      ip: fe80::10\n" +
 					"    coredns:\n      version: v1\n")
 			},
@@ -447,7 +452,10 @@ func TestParseInvalid(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestParseInvalid(t *testing.T) {
+	for _, tt := range invalidCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.yaml(t)), "c.yaml")
 			if diff := cmp.Diff(tt.want, fieldErrors(t, err)); diff != "" {
