@@ -182,19 +182,21 @@ func (g *gate) close() {
 	g.mu.Unlock()
 }
 
-// pgidFilter takes the process group line off the front of stderr and
-// passes the rest on.
+// pgidFilter takes the process group line out of stderr and passes the
+// rest on. Lines before it (a login shell's rc files may print some) pass
+// through unchanged.
 type pgidFilter struct {
 	w io.Writer
 
-	mu     sync.Mutex
-	head   []byte
-	passed bool
-	group  int
+	mu      sync.Mutex
+	partial []byte // an unfinished line while still looking
+	seen    int    // bytes looked through so far
+	passed  bool   // the marker was found, or looking took too long
+	group   int
 }
 
-// headLimit is how much stderr is held back looking for the marker line.
-const headLimit = 64
+// headLimit is how far into stderr the marker line is looked for.
+const headLimit = 8 << 10
 
 func (f *pgidFilter) Write(p []byte) (int, error) {
 	f.mu.Lock()
@@ -203,17 +205,29 @@ func (f *pgidFilter) Write(p []byte) (int, error) {
 		return f.pass(p, len(p))
 	}
 
-	f.head = append(f.head, p...)
-	line, rest, found := bytes.Cut(f.head, []byte("\n"))
-	if !found && len(f.head) < headLimit {
+	f.seen += len(p)
+	buf := append(f.partial, p...)
+	f.partial = nil
+	for !f.passed {
+		line, rest, found := bytes.Cut(buf, []byte("\n"))
+		if !found {
+			break
+		}
+		if n, ok := bytes.CutPrefix(line, []byte(pgidMarker)); ok {
+			f.group, _ = strconv.Atoi(string(n))
+			f.passed = true
+		} else if _, err := f.pass(buf[:len(line)+1], 0); err != nil {
+			return 0, err
+		}
+		buf = rest
+	}
+
+	if !f.passed && f.seen < headLimit {
+		f.partial = append([]byte(nil), buf...)
 		return len(p), nil
 	}
 	f.passed = true
-	if n, ok := bytes.CutPrefix(line, []byte(pgidMarker)); ok && found {
-		f.group, _ = strconv.Atoi(string(n))
-		return f.pass(rest, len(p))
-	}
-	return f.pass(f.head, len(p))
+	return f.pass(buf, len(p))
 }
 
 // pass writes b on and reports n bytes taken.
@@ -226,14 +240,13 @@ func (f *pgidFilter) pass(b []byte, n int) (int, error) {
 	return n, nil
 }
 
-// flush passes on a short stderr that never finished its first line.
+// flush passes on what is left of an unfinished last line.
 func (f *pgidFilter) flush() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.passed {
-		f.passed = true
-		_, _ = f.pass(f.head, 0)
-	}
+	f.passed = true
+	_, _ = f.pass(f.partial, 0)
+	f.partial = nil
 }
 
 func (f *pgidFilter) pgid() int {
