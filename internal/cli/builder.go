@@ -13,9 +13,8 @@ import (
 // machine to make the bundle.
 func NewBuilder() *cobra.Command {
 	root := &cobra.Command{
-		Use:              "kubexm-builder",
-		Short:            "Collect everything a cluster needs into one bundle for an air-gapped site",
-		PersistentPreRun: markRan,
+		Use:   "kubexm-builder",
+		Short: "Collect everything a cluster needs into one bundle for an air-gapped site",
 	}
 	root.AddCommand(newMakeTar(), newVersion("kubexm-builder"))
 	return root

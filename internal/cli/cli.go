@@ -21,7 +21,13 @@ import (
 // The first SIGINT or SIGTERM cancels the run (steps in flight are ended,
 // nothing new starts, a summary is printed); a second one exits at once.
 func Execute(root *cobra.Command) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return ExecuteContext(context.Background(), root)
+}
+
+// ExecuteContext is Execute under ctx, for callers (tests, the installer)
+// that cancel the run themselves.
+func ExecuteContext(ctx context.Context, root *cobra.Command) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
 		<-ctx.Done()
@@ -29,10 +35,12 @@ func Execute(root *cobra.Command) int {
 	}()
 
 	root.SilenceErrors, root.SilenceUsage = true, true
+	markRan(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return failure.Wrap(failure.Usage, fmt.Errorf("%w (see %s --help)", err, c.CommandPath()))
 	})
 
+	ran = false
 	err := root.ExecuteContext(ctx)
 	if err != nil && !ran && failure.CategoryOf(err) == failure.Internal {
 		err = failure.Wrap(failure.Usage, err) // cobra refused the command line
@@ -42,10 +50,23 @@ func Execute(root *cobra.Command) int {
 }
 
 // ran is set once a command's own code starts, so that Execute can tell
-// cobra's command-line errors from the command's.
+// cobra's command-line errors (unknown flags, required flags, arguments)
+// from the command's.
 var ran bool
 
-func markRan(*cobra.Command, []string) { ran = true }
+// markRan makes every command of the tree set ran as its RunE starts,
+// which cobra calls only once the command line has been accepted.
+func markRan(c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			ran = true
+			return run(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		markRan(sub)
+	}
+}
 
 func printError(w io.Writer, err error) {
 	if err != nil {

@@ -24,7 +24,6 @@ func NewKubexm() *cobra.Command {
 		Long: "kubexm installs Kubernetes clusters over SSH. Online, artifacts come from " +
 			"upstream or the mirrors the config names; offline, from a bundle made by " +
 			"kubexm-builder make-tar.",
-		PersistentPreRun: markRan,
 	}
 	root.AddCommand(newPreflight(), newConfig(), newVersion("kubexm"))
 	return root
@@ -60,7 +59,7 @@ func newPreflight() *cobra.Command {
 			})
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, false) // checks must be fresh: nothing to resume
 	cmd.Flags().BoolVar(&swapOff, "swap-will-be-off", false, "treat swap found on as a "+
 		"warning: the install that follows turns it off")
 	cmd.Flags().DurationVar(&skew, "max-clock-skew", preflight.DefaultMaxClockSkew,

@@ -29,9 +29,13 @@ type runFlags struct {
 	parallel   int
 	knownHosts string
 	tofu       bool
+	resumable  bool
 }
 
-func (f *runFlags) register(cmd *cobra.Command) {
+// register adds the flags to cmd; resumable says whether the command's
+// pipeline keeps a resume record and offers --resume.
+func (f *runFlags) register(cmd *cobra.Command, resumable bool) {
+	f.resumable = resumable
 	fl := cmd.Flags()
 	fl.StringVarP(&f.file, "file", "f", "", "cluster config file (required)")
 	fl.StringVar(&f.mode, "mode", "online", "online (artifacts from upstream or mirrors) "+
@@ -41,8 +45,10 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan (modules, tasks, steps, hosts) "+
 		"and touch no host")
 	fl.StringVarP(&f.output, "output", "o", "text", "text, or json for JSON lines")
-	fl.BoolVar(&f.resume, "resume", false, "skip the steps an earlier run of the same "+
-		"config completed")
+	if resumable {
+		fl.BoolVar(&f.resume, "resume", false, "skip the steps an earlier run of the same "+
+			"config completed")
+	}
 	fl.StringVar(&f.workDir, "workdir", ".kubexm", "working directory for logs and the "+
 		"resume record")
 	fl.IntVar(&f.parallel, "parallel", 0, "at most this many hosts at once per task "+
@@ -128,7 +134,12 @@ func (f *runFlags) plan(w io.Writer, p *engine.Pipeline, c *config.Cluster,
 	return plan.WriteText(w)
 }
 
+// openState opens the pipeline's resume record, or returns nil for a
+// pipeline that keeps none.
 func (f *runFlags) openState(w io.Writer, p *engine.Pipeline, c *config.Cluster) (*engine.State, error) {
+	if !f.resumable {
+		return nil, nil
+	}
 	path := filepath.Join(f.workDir, "state", p.Name+".json")
 	state, stale, err := engine.OpenState(path, p.Name, c.Hash()+"/"+p.Mode.String(), f.resume)
 	if err != nil {

@@ -87,7 +87,8 @@ func (t *Terminal) Report(e engine.Event) {
 			lt.step[h] = "waiting"
 		}
 		t.tasks = append(t.tasks, lt)
-	case engine.StepStart, engine.StepRetry, engine.StepProgress, engine.HostDone:
+	case engine.StepStart, engine.StepRetry, engine.StepProgress, engine.StepDone,
+		engine.StepSkip, engine.HostDone:
 		if lt := t.find(e); lt != nil {
 			lt.step[e.Host] = hostStatus(e)
 		}
@@ -142,6 +143,10 @@ func hostStatus(e engine.Event) string {
 			return fmt.Sprintf("%s: %s %d%%", e.Step, e.Message, e.Done*100/e.Total)
 		}
 		return fmt.Sprintf("%s: %s", e.Step, e.Message)
+	case engine.StepDone:
+		return "✓ " + e.Step
+	case engine.StepSkip:
+		return "– " + e.Step + " (" + e.Reason + ")"
 	case engine.HostDone:
 		return string(e.Status)
 	}

@@ -1,0 +1,118 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubexm/kubexm/internal/engine"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// script is a short run: one task on two hosts, one of which fails after a
+// retry, the other skipping a step that is done.
+func script() []engine.Event {
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	ev := func(s int, e engine.Event) engine.Event {
+		e.Time, e.Pipeline = at(s), "preflight"
+		return e
+	}
+	where := engine.Event{Module: "preflight", Task: "check hosts"}
+	step := func(s int, kind engine.EventKind, stepName, host string, e engine.Event) engine.Event {
+		e.Kind, e.Module, e.Task, e.Step, e.Host = kind, where.Module, where.Task, stepName, host
+		return ev(s, e)
+	}
+	return []engine.Event{
+		ev(0, engine.Event{Kind: engine.PipelineStart, Mode: engine.OnlineDirect}),
+		ev(0, engine.Event{Kind: engine.ModuleStart, Module: "preflight"}),
+		ev(0, engine.Event{Kind: engine.TaskStart, Module: "preflight", Task: "check hosts",
+			Hosts: []string{"node1", "node2"}}),
+		step(0, engine.StepStart, "gather facts", "node1", engine.Event{Attempt: 1}),
+		step(1, engine.StepDone, "gather facts", "node1", engine.Event{Duration: time.Second}),
+		step(1, engine.StepSkip, "swap", "node1", engine.Event{Reason: "already done"}),
+		step(1, engine.StepRetry, "gather facts", "node2", engine.Event{Attempt: 1,
+			Reason: "retrying in 1s", Err: "connection reset"}),
+		step(3, engine.StepFail, "gather facts", "node2", engine.Event{Attempt: 2,
+			Err: "host node2: connection refused"}),
+		ev(3, engine.Event{Kind: engine.TaskDone, Module: "preflight", Task: "check hosts",
+			Status: engine.StatusFailed, Duration: 3 * time.Second}),
+		ev(3, engine.Event{Kind: engine.ModuleDone, Module: "preflight",
+			Status: engine.StatusFailed, Duration: 3 * time.Second}),
+		ev(3, engine.Event{Kind: engine.PipelineDone, Status: engine.StatusFailed,
+			Duration: 3 * time.Second}),
+	}
+}
+
+func TestPlainGolden(t *testing.T) {
+	var out bytes.Buffer
+	p := NewPlain(&out)
+	for _, e := range script() {
+		p.Report(e)
+	}
+	golden(t, "plain.txt", out.Bytes())
+}
+
+func TestTerminalGolden(t *testing.T) {
+	var out bytes.Buffer
+	term := &Terminal{w: &out} // no animation: each event draws once
+	for _, e := range script() {
+		term.Report(e)
+	}
+	got := strings.ReplaceAll(out.String(), "\x1b", "ESC")
+	golden(t, "terminal.txt", []byte(got))
+}
+
+func TestJSONLines(t *testing.T) {
+	var out bytes.Buffer
+	r := New(JSON, &out)
+	for _, e := range script() {
+		r.Report(e)
+	}
+	r.Close()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != len(script()) {
+		t.Fatalf("%d lines, want one per event (%d)", len(lines), len(script()))
+	}
+	var fail engine.Event
+	if err := json.Unmarshal([]byte(lines[7]), &fail); err != nil {
+		t.Fatal(err)
+	}
+	if fail.Kind != engine.StepFail || fail.Host != "node2" || fail.Err == "" {
+		t.Errorf("line 8 = %+v, want node2's failure", fail)
+	}
+}
+
+func TestNewPicksPlainForAPipe(t *testing.T) {
+	if _, ok := New(Text, &bytes.Buffer{}).(*Plain); !ok {
+		t.Errorf("text output to a buffer: want the plain reporter (no spinner off a TTY)")
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
