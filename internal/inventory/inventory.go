@@ -4,6 +4,9 @@ package inventory
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/kubexm/kubexm/internal/config"
 	"github.com/kubexm/kubexm/internal/engine"
@@ -66,7 +69,7 @@ func sshConfig(c *config.Cluster, h config.Host, opts Options, depth int) (host.
 		Port:                 h.Port,
 		User:                 h.User,
 		Password:             h.Password,
-		PrivateKeyPath:       h.PrivateKeyPath,
+		PrivateKeyPath:       expandHome(h.PrivateKeyPath),
 		PrivateKeyPassphrase: h.PrivateKeyPassphrase,
 		HostKeyFingerprint:   h.HostKeyFingerprint,
 		KnownHostsPath:       opts.KnownHostsPath,
@@ -88,6 +91,20 @@ func sshConfig(c *config.Cluster, h config.Host, opts Options, depth int) (host.
 	}
 	cfg.JumpHost = &jump
 	return cfg, nil
+}
+
+// expandHome resolves a leading ~/ to the home directory, as a shell would
+// for the paths operators copy from their ssh commands.
+func expandHome(path string) string {
+	rest, ok := strings.CutPrefix(path, "~/")
+	if !ok {
+		return path
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return path // the key's open error will name the path as written
+	}
+	return filepath.Join(home, rest)
 }
 
 // Close closes every host's connection.
