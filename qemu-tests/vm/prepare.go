@@ -84,7 +84,7 @@ func (v *VM) makeDisk(o Options, m *machine) error {
 	args := []string{"create", "-q", "-f", "qcow2", m.disk, o.DiskSize}
 	if o.ISO == nil {
 		m.kernel, m.initrd = o.Image.Kernel, o.Image.Initrd
-		m.cmdline = "root=/dev/vda rw console=ttyS0,115200 panic=-1"
+		m.cmdline = "root=/dev/vda rw console=ttyS0,115200 panic=-1 net.ifnames=0"
 		args = []string{"create", "-q", "-f", "qcow2", "-F", "raw", "-b", o.Image.Disk, m.disk}
 	}
 	if out, err := exec.Command("qemu-img", args...).CombinedOutput(); err != nil {

@@ -97,17 +97,13 @@ func (v *VM) Dial(user string) (*ssh.Client, error) {
 }
 
 // Run runs a shell command on the VM as user and returns its standard
-// output; an error carries the exit status and standard error.
+// output; an error carries the exit status and standard error. Runs share
+// one connection per user, since each SSH handshake costs seconds under
+// TCG.
 func (v *VM) Run(user, cmd string) (string, error) {
-	c, err := v.Dial(user)
+	s, err := v.session(user)
 	if err != nil {
 		return "", err
-	}
-	defer c.Close()
-
-	s, err := c.NewSession()
-	if err != nil {
-		return "", fmt.Errorf("opening a session on %s as %s: %w", v.Name, user, err)
 	}
 	defer s.Close()
 
@@ -118,6 +114,47 @@ func (v *VM) Run(user, cmd string) (string, error) {
 			cmd, v.Name, user, err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return stdout.String(), nil
+}
+
+// session opens a session on the user's shared connection, dialling
+// again if the connection has broken.
+func (v *VM) session(user string) (*ssh.Session, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+
+	if c := v.clients[user]; c != nil {
+		if s, err := c.NewSession(); err == nil {
+			return s, nil
+		}
+		c.Close()
+		delete(v.clients, user)
+	}
+
+	c, err := v.Dial(user)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.NewSession()
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("opening a session on %s as %s: %w", v.Name, user, err)
+	}
+	if v.clients == nil {
+		v.clients = map[string]*ssh.Client{}
+	}
+	v.clients[user] = c
+	return s, nil
+}
+
+// closeClients closes the shared connections.
+func (v *VM) closeClients() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+
+	for user, c := range v.clients {
+		c.Close()
+		delete(v.clients, user)
+	}
 }
 
 // MustRun is Run that fails the test on error.

@@ -2,7 +2,6 @@ package vm
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -10,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -83,6 +83,9 @@ type VM struct {
 	exited      chan struct{}
 	exitErr     error
 	timeout     time.Duration
+
+	mu      sync.Mutex
+	clients map[string]*ssh.Client // shared connections by user, see Run
 }
 
 // Start boots a VM and, unless it boots an ISO, waits until its sshd
@@ -259,6 +262,7 @@ func (v *VM) Stop() {
 // console and QEMU logs are kept and their paths printed, with the last
 // lines of the console.
 func (v *VM) cleanup(t testing.TB) {
+	v.closeClients()
 	v.Stop()
 
 	if !t.Failed() {
@@ -327,5 +331,3 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-var errNotUp = errors.New("sshd not up yet")
