@@ -114,15 +114,6 @@ func readCases(t *testing.T, h Host, dir string) {
 	}
 }
 
-// sharedDir is a temporary directory that the test user may write too.
-func sharedDir(t *testing.T) string {
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func TestSSHUpload(t *testing.T) {
 	t.Parallel()
 	s := sshtest.Start(t, sshtest.Options{})
