@@ -19,10 +19,14 @@ func (c *Cluster) validate(p *problems, prof *profiles.Profile) {
 	} else if c.APIVersion != APIVersion {
 		p.addf("apiVersion", "%q is not supported (want %s)", c.APIVersion, APIVersion)
 	}
-	if c.Kind != Kind {
+	if c.Kind == "" {
+		p.addf("kind", "must be set to %s", Kind)
+	} else if c.Kind != Kind {
 		p.addf("kind", "%q is not %s", c.Kind, Kind)
 	}
-	if !dnsLabel.MatchString(c.Metadata.Name) {
+	if c.Metadata.Name == "" {
+		p.addf("metadata.name", "must be set")
+	} else if !dnsLabel.MatchString(c.Metadata.Name) {
 		p.addf("metadata.name", "%q is not a name of lower-case letters, digits and '-'",
 			c.Metadata.Name)
 	}
@@ -89,7 +93,9 @@ func firstSeen(m map[string]int, key string, i int) (int, bool) {
 
 // validate checks one host's own fields; at is its path.
 func (h Host) validate(p *problems, at string) {
-	if !isNodeName(h.Name) {
+	if h.Name == "" {
+		p.addf(at+".name", "must be set")
+	} else if !isNodeName(h.Name) {
 		p.addf(at+".name", "%q is not a node name (lower-case letters, digits, '-' and '.')",
 			h.Name)
 	}

@@ -52,7 +52,9 @@ func (c *Cluster) validateAddons(p *problems) {
 	names := map[string]int{}
 	for i, a := range c.Spec.Addons {
 		at := fmt.Sprintf("spec.addons[%d]", i)
-		if !dnsLabel.MatchString(a.Name) || len(a.Name) > 53 {
+		if a.Name == "" {
+			p.addf(at+".name", "must be set")
+		} else if !dnsLabel.MatchString(a.Name) || len(a.Name) > 53 {
 			p.addf(at+".name", "%q is not a release name (lower-case letters, digits, '-', "+
 				"at most 53)", a.Name)
 		} else if j, dup := firstSeen(names, a.Name, i); dup {

@@ -109,6 +109,17 @@ func invalidCases() []invalidCase {
 				"found a mapping"},
 		},
 		{
+			name: "nothing but an empty spec",
+			yaml: func(testing.TB) string { return "spec: {}\n" },
+			want: []string{
+				"c.yaml: apiVersion: must be set to kubexm.io/v1alpha1",
+				"c.yaml: kind: must be set to Cluster",
+				"c.yaml: metadata.name: must be set",
+				"c.yaml:1: spec.hosts: must list at least one host",
+				"c.yaml:1: spec.roleGroups.controlPlane: must list at least one host",
+			},
+		},
+		{
 			name: "wrong apiVersion and kind",
 			yaml: func(t testing.TB) string {
 				return edit(t, "kubexm.io/v1alpha1", "kubexm.io/v2", "kind: Cluster", "kind: Node")
