@@ -10,7 +10,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"syscall"
-	"time"
 )
 
 // localName is the name of the control machine in errors and logs.
@@ -35,14 +34,16 @@ func NewLocal(opts ...Option) Host {
 
 	c := newCore(localName, name, o)
 	c.isRoot = func() bool { return os.Geteuid() == 0 }
-	c.t = localTransport{}
+	c.t = localTransport{c: c}
 	return &local{core: c}
 }
 
 // localTransport runs programs on this machine.
-type localTransport struct{}
+type localTransport struct {
+	c *core
+}
 
-func (localTransport) exec(ctx context.Context, p process) (int, error) {
+func (lt localTransport) exec(ctx context.Context, p process) (int, error) {
 	cmd := exec.Command(p.argv[0], p.argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.stdin, p.stdout, p.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -56,27 +57,24 @@ func (localTransport) exec(ctx context.Context, p process) (int, error) {
 	case err := <-done:
 		return exitCode(err)
 	case <-ctx.Done():
-		killGroup(cmd.Process.Pid, p.sudo, done)
+		lt.killGroup(cmd.Process.Pid, p.sudo)
+		<-done
 		return -1, ctx.Err()
 	}
 }
 
-// killGroup ends the process group of a cancelled command and waits for its
-// leader. Root's processes under a non-root sudo cannot be sent SIGKILL from
-// here, but sudo passes SIGTERM on to them.
-func killGroup(pgid int, mode sudoMode, done <-chan error) {
-	sig := syscall.SIGKILL
+// killGroup ends the process group of a cancelled command. Root's processes
+// under sudo are out of reach of a user's signals, so for a command that
+// went through sudo the kill goes through sudo too.
+func (lt localTransport) killGroup(pgid int, mode sudoMode) {
 	if mode != sudoNone {
-		sig = syscall.SIGTERM
+		ctx, cancel := context.WithTimeout(context.Background(), killTimeout)
+		kill := lt.c.killProcess(pgid, mode)
+		kill.stdout, kill.stderr = io.Discard, io.Discard
+		_, _ = lt.exec(ctx, kill)
+		cancel()
 	}
-	_ = syscall.Kill(-pgid, sig)
-
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-done
-	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
 // exitCode turns the result of Wait into an exit code, with 128+n for a

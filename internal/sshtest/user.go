@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 )
 
 // The non-root user that tests log in as to exercise password login and
@@ -19,6 +20,16 @@ const (
 )
 
 const sudoersFile = "/etc/sudoers.d/kubexm-test"
+
+// RequireTestUser makes sure TestUser exists, as Options.TestUser does,
+// for tests that use the user without a server. It skips the test where
+// the user cannot be made, or fails it when CI=true.
+func RequireTestUser(t testing.TB) {
+	t.Helper()
+	if err := ensureTestUser(); err != nil {
+		skipOrFail(t, "no non-root test user: "+err.Error())
+	}
+}
 
 // ensureTestUser creates TestUser once per test binary; an flock keeps test
 // binaries that run at the same time from racing on useradd.
