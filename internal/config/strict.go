@@ -52,7 +52,7 @@ func (r *strictReader) read(n *yaml.Node, t reflect.Type, path string) {
 	case reflect.Map:
 		r.readMap(n, t, path)
 	case reflect.Interface:
-		// Free-form (chart values): any YAML is fine.
+		r.readAny(n, path)
 	default:
 		r.readScalar(n, t, path)
 	}
@@ -123,10 +123,10 @@ func (r *strictReader) readMap(n *yaml.Node, t reflect.Type, path string) {
 	if !r.expect(n, yaml.MappingNode, path) {
 		return
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
-		if key.Kind != yaml.ScalarNode {
-			r.errAt(key.Line, path, "keys must be strings")
+		if !r.mapKey(key, seen, path) {
 			continue
 		}
 
@@ -134,6 +134,45 @@ func (r *strictReader) readMap(n *yaml.Node, t reflect.Type, path string) {
 		r.p.lines[child] = key.Line
 		r.read(val, t.Elem(), child)
 	}
+}
+
+// readAny reads free-form YAML (chart values): any value is fine, but a
+// key set twice in one mapping is an error, as the YAML library would make
+// it later without saying where.
+func (r *strictReader) readAny(n *yaml.Node, path string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i]
+			if key.Kind == yaml.ScalarNode && key.Tag != "!!merge" && !r.mapKey(key, seen, path) {
+				continue
+			}
+			r.read(n.Content[i+1], anyType, fmt.Sprintf("%s[%q]", path, key.Value))
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			r.read(item, anyType, fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
+}
+
+// anyType is the type of free-form values.
+var anyType = reflect.TypeFor[any]()
+
+// mapKey checks a key of a mapping at path: a string, and not seen before.
+// It reports whether the value under it should be read.
+func (r *strictReader) mapKey(key *yaml.Node, seen map[string]int, path string) bool {
+	if key.Kind != yaml.ScalarNode {
+		r.errAt(key.Line, path, "keys must be strings")
+		return false
+	}
+	if line, dup := seen[key.Value]; dup {
+		r.errAt(key.Line, path, "key %q is already set on line %d", key.Value, line)
+		return false
+	}
+	seen[key.Value] = key.Line
+	return true
 }
 
 // readScalar checks that the scalar n decodes into a t. Only values that

@@ -86,6 +86,20 @@ func invalidCases() []invalidCase {
 			want: []string{`c.yaml:10: field "address" in spec.hosts[0] is already set on line 8`},
 		},
 		{
+			name: "map key and chart value set twice",
+			yaml: func(testing.TB) string {
+				return withSpec("  containerRuntime:\n    registryMirrors:\n" +
+					"      docker.io: [https://a.example]\n      docker.io: [https://b.example]\n" +
+					"  addons:\n    - name: a\n      repo: https://c.example\n      version: 1.0.0\n" +
+					"      values:\n        image: {tag: a, tag: b}\n")
+			},
+			want: []string{
+				`c.yaml:22: spec.containerRuntime.registryMirrors: key "docker.io" is already ` +
+					`set on line 21`,
+				`c.yaml:28: spec.addons[0].values["image"]: key "tag" is already set on line 28`,
+			},
+		},
+		{
 			name: "port is not a number",
 			yaml: func(t testing.TB) string {
 				return edit(t, "address: 10.0.0.2\n", "address: 10.0.0.2\n      port: ssh\n")
