@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/invopop/jsonschema"
+	santhosh "github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and schema_docs.go")
@@ -141,5 +143,79 @@ func TestSchemaIsJSONAndNamesKeyFields(t *testing.T) {
 		if s.Defs[def].Description == "" {
 			t.Errorf("definition %s has no description", def)
 		}
+	}
+}
+
+// compileSchema compiles Schema with a JSON Schema 2020-12 validator, which
+// also checks the schema against the meta-schema.
+func compileSchema(t *testing.T) *santhosh.Schema {
+	t.Helper()
+	data, err := Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := santhosh.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("schema is not JSON: %v", err)
+	}
+
+	c := santhosh.NewCompiler()
+	if err := c.AddResource("schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("schema.json")
+	if err != nil {
+		t.Fatalf("schema does not compile: %v", err)
+	}
+	return s
+}
+
+// yamlToJSON turns a YAML document into the value a JSON validator takes.
+func yamlToJSON(t *testing.T, src string) any {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal([]byte(src), &v); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := santhosh.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestSchemaAgreesWithLoader checks that editors using the schema accept
+// what kubexm loads and flag what it refuses for its shape.
+func TestSchemaAgreesWithLoader(t *testing.T) {
+	s := compileSchema(t)
+
+	tests := []struct {
+		name  string
+		yaml  string
+		valid bool
+	}{
+		{name: "example", yaml: string(Example()), valid: true},
+		{name: "minimal", yaml: minimal, valid: true},
+		{name: "misspelt field", yaml: strings.Replace(minimal, "address:", "adress:", 1)},
+		{name: "port not a number", yaml: withSpec("  controlPlaneEndpoint: {port: ssh}\n")},
+		{name: "unsupported arch", yaml: strings.Replace(minimal, "password: secret-one",
+			"password: secret-one\n      arch: riscv64", 1)},
+		{name: "wrong kind", yaml: strings.Replace(minimal, "kind: Cluster", "kind: Node", 1)},
+		{name: "no spec", yaml: "apiVersion: kubexm.io/v1alpha1\nkind: Cluster\nmetadata: {name: a}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.Validate(yamlToJSON(t, tt.yaml))
+			if tt.valid && err != nil {
+				t.Errorf("schema rejects a config kubexm loads: %v", err)
+			}
+			if !tt.valid && err == nil {
+				t.Error("schema accepts a config kubexm refuses")
+			}
+		})
 	}
 }
