@@ -24,7 +24,8 @@ type sshConn struct {
 	closeOnce sync.Once
 }
 
-// dial connects and logs in to the host that cfg describes.
+// dial connects and logs in to the host that cfg describes, within
+// cfg.DialTimeout.
 func dial(ctx context.Context, cfg SSHConfig, wrap func(net.Conn) net.Conn) (*sshConn, error) {
 	addr := net.JoinHostPort(cfg.Address, strconv.Itoa(cfg.Port))
 	cc, release, err := clientConfig(cfg, addr)
@@ -33,21 +34,23 @@ func dial(ctx context.Context, cfg SSHConfig, wrap func(net.Conn) net.Conn) (*ss
 	}
 	defer release()
 
-	raw, jump, err := dialTCP(ctx, cfg, addr)
+	dctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
+	defer cancel()
+	raw, jump, err := dialTCP(dctx, cfg, addr)
 	if err != nil {
-		return nil, err
+		return nil, dialFailed(ctx, cfg, err)
 	}
 	if wrap != nil {
 		raw = wrap(raw)
 	}
 
-	client, err := handshake(ctx, cfg, raw, addr, cc)
+	client, err := handshake(dctx, raw, addr, cc)
 	if err != nil {
 		raw.Close()
 		if jump != nil {
 			jump.close()
 		}
-		return nil, err
+		return nil, dialFailed(ctx, cfg, err)
 	}
 
 	c := &sshConn{client: client, jump: jump, done: make(chan struct{})}
@@ -55,17 +58,28 @@ func dial(ctx context.Context, cfg SSHConfig, wrap func(net.Conn) net.Conn) (*ss
 	return c, nil
 }
 
+// dialFailed names the host and marks err Unreachable, unless the config is
+// at fault or the caller's ctx ended (then the error wraps ctx.Err()).
+func dialFailed(ctx context.Context, cfg SSHConfig, err error) error {
+	err = fmt.Errorf("host %s: %w", cfg.Name, err)
+	switch {
+	case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
+		return fmt.Errorf("%w: %w", err, ctx.Err())
+	case ctx.Err() != nil, failure.Is(err, failure.Config):
+		return err
+	default:
+		return failure.Wrap(failure.Unreachable, err)
+	}
+}
+
 // dialTCP opens the byte stream to addr: directly, or as a channel through
 // the jump host.
 func dialTCP(ctx context.Context, cfg SSHConfig, addr string) (net.Conn, *sshConn, error) {
-	ctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
-	defer cancel()
-
 	if cfg.JumpHost == nil {
-		d := net.Dialer{}
+		var d net.Dialer
 		raw, err := d.DialContext(ctx, "tcp", addr)
 		if err != nil {
-			return nil, nil, dialError(ctx, cfg, fmt.Errorf("dialling %s: %w", addr, err))
+			return nil, nil, fmt.Errorf("dialling %s: %w", addr, err)
 		}
 		return raw, nil, nil
 	}
@@ -73,52 +87,37 @@ func dialTCP(ctx context.Context, cfg SSHConfig, addr string) (net.Conn, *sshCon
 	jcfg := cfg.JumpHost.withDefaults()
 	jump, err := dial(ctx, jcfg, nil)
 	if err != nil {
-		return nil, nil, unreachableVia(cfg, jcfg, err)
+		return nil, nil, fmt.Errorf("through jump host %s: %w", jcfg.Name, err)
 	}
 	raw, err := jump.client.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		jump.close()
-		return nil, nil, dialError(ctx, cfg,
-			fmt.Errorf("dialling %s through jump host %s: %w", addr, jcfg.Name, err))
+		return nil, nil, fmt.Errorf("dialling %s through jump host %s: %w", addr, jcfg.Name, err)
 	}
 	return raw, jump, nil
 }
 
-// unreachableVia explains that a host could not be reached because its jump
-// host could not.
-func unreachableVia(cfg, jcfg SSHConfig, err error) error {
-	if failure.CategoryOf(err) == failure.Internal {
-		err = failure.Wrap(failure.Unreachable, err)
-	}
-	return fmt.Errorf("host %s: through jump host %s: %w", cfg.Name, jcfg.Name, err)
-}
-
-// dialError names the host and marks err, unless ctx ended first.
-func dialError(ctx context.Context, cfg SSHConfig, err error) error {
-	if ctx.Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("host %s: %w: %w", cfg.Name, err, ctx.Err())
-	}
-	return unreachable("host %s: %w", cfg.Name, err)
-}
-
-// handshake runs the SSH handshake and login on raw within the dial timeout,
-// and gives up early when ctx ends.
-func handshake(ctx context.Context, cfg SSHConfig, raw net.Conn, addr string,
-	cc *ssh.ClientConfig) (*ssh.Client, error) {
-	_ = raw.SetDeadline(time.Now().Add(cfg.DialTimeout))
+// handshake runs the SSH handshake and login on raw, and gives up when ctx
+// ends.
+func handshake(ctx context.Context, raw net.Conn, addr string, cc *ssh.ClientConfig) (*ssh.Client, error) {
+	// The dial timeout bounds the handshake; an earlier end of ctx closes
+	// raw, which the check of ctx below then tells apart.
+	_ = raw.SetDeadline(time.Now().Add(cc.Timeout))
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	conn, chans, reqs, err := ssh.NewClientConn(raw, addr, cc)
 	stop()
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("host %s: connecting to %s: %w", cfg.Name, addr, ctx.Err())
-	}
 
 	var hk *hostKeyError
 	switch {
+	case ctx.Err() != nil:
+		if err == nil {
+			conn.Close()
+		}
+		return nil, fmt.Errorf("connecting to %s: %w", addr, ctx.Err())
 	case errors.As(err, &hk):
-		return nil, unreachable("host %s: connecting to %s: %w", cfg.Name, addr, hk)
+		return nil, fmt.Errorf("connecting to %s: %w", addr, hk)
 	case err != nil:
-		return nil, unreachable("host %s: connecting to %s as %s: %w", cfg.Name, addr, cfg.User, err)
+		return nil, fmt.Errorf("connecting to %s as %s: %w", addr, cc.User, err)
 	}
 
 	_ = raw.SetDeadline(time.Time{})

@@ -43,6 +43,11 @@ func TestSSHLogin(t *testing.T) {
 			cfg.PrivateKeyPath = filepath.Join(t.TempDir(), "missing")
 			return cfg
 		}, wantErr: failure.Config},
+		{name: "nothing listening", cfg: func() SSHConfig {
+			cfg := rootConfig(s)
+			cfg.Port = closedPort(t)
+			return cfg
+		}, wantErr: failure.Unreachable},
 		{name: "no way to log in", cfg: func() SSHConfig {
 			cfg := rootConfig(s)
 			cfg.PrivateKeyPath = ""
@@ -74,6 +79,41 @@ func TestSSHLogin(t *testing.T) {
 				t.Errorf("whoami = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// closedPort is a loopback port that nothing listens on.
+func closedPort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestSSHDialCancelled(t *testing.T) {
+	t.Parallel()
+	// A listener that never answers: the handshake waits until ctx ends.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := SSHConfig{Name: "silent", Address: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port,
+		Password: "x", HostKeyFingerprint: "SHA256:x"}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = newSSH(t, cfg).Run(ctx, Command{Cmd: "true"})
+	if !failure.Is(err, failure.Interrupted) || !strings.Contains(err.Error(), "silent") {
+		t.Errorf("err = %v, want interrupted naming the host", err)
+	}
+
+	cfg.DialTimeout = 300 * time.Millisecond
+	_, err = newSSH(t, cfg).Run(testContext(t), Command{Cmd: "true"})
+	if !failure.Is(err, failure.Unreachable) {
+		t.Errorf("err after the dial timeout = %v, want unreachable", err)
 	}
 }
 
