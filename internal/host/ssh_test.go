@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -43,6 +44,17 @@ func TestSSHLogin(t *testing.T) {
 			cfg.PrivateKeyPath = filepath.Join(t.TempDir(), "missing")
 			return cfg
 		}, wantErr: failure.Config},
+		{name: "encrypted key", cfg: func() SSHConfig {
+			cfg := rootConfig(s)
+			cfg.PrivateKeyPath = encryptedKey(t, s.ClientKeyPath, "key-pass")
+			cfg.PrivateKeyPassphrase = "key-pass"
+			return cfg
+		}, want: s.User},
+		{name: "encrypted key without passphrase", cfg: func() SSHConfig {
+			cfg := rootConfig(s)
+			cfg.PrivateKeyPath = encryptedKey(t, s.ClientKeyPath, "key-pass")
+			return cfg
+		}, wantErr: failure.Config},
 		{name: "nothing listening", cfg: func() SSHConfig {
 			cfg := rootConfig(s)
 			cfg.Port = closedPort(t)
@@ -80,6 +92,27 @@ func TestSSHLogin(t *testing.T) {
 			}
 		})
 	}
+}
+
+// encryptedKey writes the key at path again, encrypted with passphrase.
+func encryptedKey(t *testing.T, path, passphrase string) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ssh.ParseRawPrivateKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKeyWithPassphrase(key, "", []byte(passphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "encrypted_key")
+	if err := os.WriteFile(out, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // closedPort is a loopback port that nothing listens on.
