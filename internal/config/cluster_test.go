@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubexm/kubexm/profiles"
 )
 
 func TestHostsInRoleAndRoles(t *testing.T) {
@@ -102,5 +104,24 @@ func TestHash(t *testing.T) {
 
 	if h := base.Hash(); len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
 		t.Errorf("Hash() = %q, want 64 hex digits", h)
+	}
+}
+
+// TestProfilePackageRolesAreConfigRoles keeps the profile's package lists
+// keyed by the roles this package defines.
+func TestProfilePackageRolesAreConfigRoles(t *testing.T) {
+	prof, err := profiles.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key := range prof.Packages {
+		if key != profiles.PackagesForAll && !slices.Contains(AllRoles, key) {
+			t.Errorf("profile packages key %q is not a role of the config", key)
+		}
+	}
+	for _, role := range AllRoles {
+		if _, ok := prof.Packages[role]; !ok {
+			t.Errorf("profile has no package list for role %s", role)
+		}
 	}
 }

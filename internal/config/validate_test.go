@@ -509,3 +509,74 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestParseValid are configs near the edges of the rules that must load.
+func TestParseValid(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml func(t testing.TB) string
+	}{
+		{
+			name: "hosts on one address with forwarded ports",
+			yaml: func(t testing.TB) string {
+				return edit(t,
+					"address: 10.0.0.1", "address: 127.0.0.1\n      port: 2201\n      internalAddress: 10.0.0.1",
+					"address: 10.0.0.2", "address: 127.0.0.1\n      port: 2202\n      internalAddress: 10.0.0.2")
+			},
+		},
+		{
+			name: "host name address with an internal address",
+			yaml: func(t testing.TB) string {
+				return edit(t, "address: 10.0.0.3", "address: Node3.Example.lan\n      internalAddress: 10.0.0.3")
+			},
+		},
+		{
+			name: "IPv6 addresses",
+			yaml: func(t testing.TB) string { return edit(t, "address: 10.0.0.3", "address: fd00::3") },
+		},
+		{
+			name: "a chain of jump hosts through a host with no role",
+			yaml: func(t testing.TB) string {
+				return edit(t,
+					"password: secret-one", "password: secret-one\n      jumpHost: node2",
+					"privateKeyPath: /root/.ssh/id_ed25519", "privateKeyPath: /root/.ssh/id_ed25519\n      jumpHost: bastion",
+					"  roleGroups:", "    - name: bastion\n      address: 192.0.2.1\n      password: b\n  roleGroups:")
+			},
+		},
+		{
+			name: "external etcd over plain http needs no certificates",
+			yaml: func(testing.TB) string {
+				return withSpec("  etcd:\n    type: external\n    external:\n      endpoints: [http://10.0.0.5:2379]\n")
+			},
+		},
+		{
+			name: "three stacked etcd members on three control-plane hosts",
+			yaml: func(t testing.TB) string {
+				return edit(t, "controlPlane: [node1]", "controlPlane: [node1, node2, node3]") +
+					"  etcd: {type: kubeadm}\n"
+			},
+		},
+		{
+			name: "pinned host key and an arm64 host",
+			yaml: func(t testing.TB) string {
+				return edit(t, "password: secret-one", "password: secret-one\n      arch: arm64\n"+
+					"      hostKeyFingerprint: SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s")
+			},
+		},
+		{
+			name: "anchors and merge keys",
+			yaml: func(t testing.TB) string {
+				return edit(t,
+					"    - name: node1\n", "    - &base\n      name: node1\n      user: admin\n",
+					"    - name: node3\n", "    - <<: *base\n      name: node3\n")
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Parse([]byte(tt.yaml(t)), "c.yaml"); err != nil {
+				t.Errorf("Parse: %v", err)
+			}
+		})
+	}
+}
