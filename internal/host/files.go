@@ -11,6 +11,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -123,8 +124,10 @@ func (c *core) readFileShell(ctx context.Context, p string) ([]byte, error) {
 }
 
 // hashingReader hashes and counts what passes through it, reports progress,
-// and stops early when ctx ends.
+// and stops early when ctx ends. The SSH host reads it from a goroutine of
+// its own, hence the lock.
 type hashingReader struct {
+	mu       sync.Mutex
 	ctx      context.Context
 	r        io.Reader
 	h        hash.Hash
@@ -141,6 +144,8 @@ func (hr *hashingReader) Read(p []byte) (int, error) {
 	if err := hr.ctx.Err(); err != nil {
 		return 0, err
 	}
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
 	n, err := hr.r.Read(p)
 	if n > 0 {
 		hr.h.Write(p[:n])
@@ -152,4 +157,8 @@ func (hr *hashingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (hr *hashingReader) sum() string { return hex.EncodeToString(hr.h.Sum(nil)) }
+func (hr *hashingReader) sum() string {
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	return hex.EncodeToString(hr.h.Sum(nil))
+}

@@ -59,7 +59,7 @@ func (c *core) probeSudo(ctx context.Context) (sudoMode, error) {
 		return sudoNone, err
 	}
 	return sudoNone, failure.Wrap(failure.Unreachable, fmt.Errorf(
-		"host %s: sudo refused the password of user %s: %s",
+		"host %s: sudo did not take the password of user %s: %s",
 		c.name, c.user, c.redact.String(strings.TrimSpace(string(res.Stderr)))))
 }
 
