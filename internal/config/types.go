@@ -130,11 +130,13 @@ type Kubernetes struct {
 	ClusterName string `yaml:"clusterName,omitempty"`
 	// DNSDomain is the cluster's DNS domain. The default is cluster.local.
 	DNSDomain string `yaml:"dnsDomain,omitempty"`
-	// PodSubnet is the CIDR pods get addresses from. The default is
-	// 10.233.64.0/18.
+	// PodSubnet is the CIDR pods get addresses from. Each node gets a /24
+	// of it (a /64 for IPv6), so it must hold one per host. The default is
+	// 10.233.64.0/18, room for 64 nodes.
 	PodSubnet string `yaml:"podSubnet,omitempty"`
-	// ServiceSubnet is the CIDR services get addresses from. The default is
-	// 10.233.0.0/18. It must not overlap podSubnet.
+	// ServiceSubnet is the CIDR services get addresses from: at most a /12
+	// (a /108 for IPv6), not overlapping podSubnet. The default is
+	// 10.233.0.0/18.
 	ServiceSubnet string `yaml:"serviceSubnet,omitempty"`
 	// KubeProxyMode is kube-proxy's mode. The default is iptables.
 	KubeProxyMode string `yaml:"kubeProxyMode,omitempty" jsonschema:"enum=iptables,enum=ipvs,enum=nftables,default=iptables"`

@@ -34,6 +34,14 @@ func (c *Cluster) validateKubernetes(p *problems, prof *profiles.Profile) {
 	if podsOK && svcsOK && pods.Overlaps(svcs) {
 		p.addf(at+".serviceSubnet", "%s overlaps podSubnet %s", svcs, pods)
 	}
+	if podsOK {
+		c.checkPodSubnetSize(p, at+".podSubnet", pods)
+	}
+	// The API server refuses service ranges of more than 2^20 addresses.
+	if svcsOK && svcs.Addr().BitLen()-svcs.Bits() > 20 {
+		p.addf(at+".serviceSubnet", "%s is too large: the API server takes at most "+
+			"a /%d", svcs, svcs.Addr().BitLen()-20)
+	}
 
 	for i, h := range c.Spec.Hosts {
 		addr, err := netip.ParseAddr(h.InternalAddress)
@@ -50,6 +58,25 @@ func (c *Cluster) validateKubernetes(p *problems, prof *profiles.Profile) {
 					"%s is inside spec.kubernetes.%s %s", addr, s.name, s.net)
 			}
 		}
+	}
+}
+
+// checkPodSubnetSize checks that the pod subnet can give every host the
+// per-node range the controller manager cuts from it: a /24 for IPv4 and a
+// /64 for IPv6, its defaults.
+func (c *Cluster) checkPodSubnetSize(p *problems, at string, pods netip.Prefix) {
+	nodeBits := 24
+	if pods.Addr().Is6() {
+		nodeBits = 64
+	}
+	if pods.Bits() > nodeBits {
+		p.addf(at, "%s is smaller than the /%d each node gets", pods, nodeBits)
+		return
+	}
+
+	if spare := nodeBits - pods.Bits(); spare < 20 && len(c.Spec.Hosts) > 1<<spare {
+		p.addf(at, "%s has room for %d nodes' /%d ranges, and there are %d hosts",
+			pods, 1<<spare, nodeBits, len(c.Spec.Hosts))
 	}
 }
 

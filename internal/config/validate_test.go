@@ -322,6 +322,35 @@ func invalidCases() []invalidCase {
 				"podSubnet 10.233.64.0/18"},
 		},
 		{
+			name: "pod subnet too small for the hosts, service subnet too large",
+			yaml: func(testing.TB) string {
+				return withSpec("  kubernetes:\n    podSubnet: 10.233.64.0/23\n" +
+					"    serviceSubnet: 10.0.0.0/8\n")
+			},
+			want: []string{
+				"c.yaml:21: spec.kubernetes.serviceSubnet: 10.0.0.0/8 overlaps podSubnet " +
+					"10.233.64.0/23",
+				"c.yaml:20: spec.kubernetes.podSubnet: 10.233.64.0/23 has room for 2 nodes' " +
+					"/24 ranges, and there are 3 hosts",
+				"c.yaml:21: spec.kubernetes.serviceSubnet: 10.0.0.0/8 is too large: the API " +
+					"server takes at most a /12",
+				"c.yaml:8: spec.hosts[0].internalAddress: 10.0.0.1 is inside " +
+					"spec.kubernetes.serviceSubnet 10.0.0.0/8",
+				"c.yaml:11: spec.hosts[1].internalAddress: 10.0.0.2 is inside " +
+					"spec.kubernetes.serviceSubnet 10.0.0.0/8",
+				"c.yaml:14: spec.hosts[2].internalAddress: 10.0.0.3 is inside " +
+					"spec.kubernetes.serviceSubnet 10.0.0.0/8",
+			},
+		},
+		{
+			name: "pod subnet smaller than a node's range",
+			yaml: func(testing.TB) string {
+				return withSpec("  kubernetes:\n    podSubnet: 10.233.64.0/25\n")
+			},
+			want: []string{"c.yaml:20: spec.kubernetes.podSubnet: 10.233.64.0/25 is smaller " +
+				"than the /24 each node gets"},
+		},
+		{
 			name: "host inside the pod subnet",
 			yaml: func(testing.TB) string { return withSpec("  kubernetes:\n    podSubnet: 10.0.0.0/16\n") },
 			want: []string{
