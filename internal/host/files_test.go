@@ -123,7 +123,18 @@ func TestSSHUpload(t *testing.T) {
 func TestSSHReadBack(t *testing.T) {
 	t.Parallel()
 	s := sshtest.Start(t, sshtest.Options{})
-	readCases(t, newSSH(t, rootConfig(s)), t.TempDir())
+	var rec recorder
+	readCases(t, newSSH(t, rootConfig(s), WithRecorder(rec.record)), t.TempDir())
+
+	// File content is no command output: the run log must not keep it.
+	for _, r := range rec.recs {
+		if len(r.Stdout) > 1000 {
+			t.Errorf("record of %q keeps %d bytes of output", r.Cmd, len(r.Stdout))
+		}
+	}
+	if len(rec.recs) < 4 {
+		t.Errorf("recorded %d commands, want upload, download and reads", len(rec.recs))
+	}
 }
 
 // TestSSHFilesAsRoot writes and reads a file that only root may, as a user

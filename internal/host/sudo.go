@@ -43,6 +43,11 @@ func (c *core) probeSudo(ctx context.Context) (sudoMode, error) {
 	if res.ExitCode < 0 {
 		return sudoNone, err
 	}
+	if res.ExitCode == 127 {
+		return sudoNone, failure.Wrap(failure.Config, fmt.Errorf(
+			"host %s: a command needs root, user %s is not root, and sudo is not installed",
+			c.name, c.user))
+	}
 	if c.opts.sudoPassword == "" {
 		return sudoNone, failure.Wrap(failure.Config, fmt.Errorf(
 			"host %s: sudo wants a password for user %s and none is configured: %s",
