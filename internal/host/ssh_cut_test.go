@@ -98,7 +98,7 @@ func TestSSHLinkBroken(t *testing.T) {
 				if !failure.Is(err, failure.Unreachable) || !strings.Contains(err.Error(), cfg.Name) {
 					t.Fatalf("err = %v, want unreachable naming %s", err, cfg.Name)
 				}
-			case <-time.After(2500 * time.Millisecond):
+			case <-time.After(8 * time.Second):
 				t.Fatal("Run did not notice the broken connection")
 			}
 

@@ -490,8 +490,8 @@ func TestSSHConnectionCut(t *testing.T) {
 		if !strings.Contains(err.Error(), cfg.Name) {
 			t.Errorf("error %q does not name host %s", err, cfg.Name)
 		}
-	case <-time.After(4 * time.Second):
-		t.Fatal("Run still waiting 4s after its connection was killed")
+	case <-time.After(8 * time.Second):
+		t.Fatal("Run still waiting 8s after its connection was killed")
 	}
 
 	if got := mustRun(t, h, Command{Cmd: "echo again"}); got != "again" {
