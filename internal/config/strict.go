@@ -145,7 +145,7 @@ func (r *strictReader) readAny(n *yaml.Node, path string) {
 		seen := map[string]int{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i]
-			if key.Kind == yaml.ScalarNode && key.Tag != "!!merge" && !r.mapKey(key, seen, path) {
+			if key.Tag != "!!merge" && !r.mapKey(key, seen, path) {
 				continue
 			}
 			r.read(n.Content[i+1], anyType, fmt.Sprintf("%s[%q]", path, key.Value))
@@ -160,11 +160,11 @@ func (r *strictReader) readAny(n *yaml.Node, path string) {
 // anyType is the type of free-form values.
 var anyType = reflect.TypeFor[any]()
 
-// mapKey checks a key of a mapping at path: a string, and not seen before.
-// It reports whether the value under it should be read.
+// mapKey checks a key of a mapping at path: a single value, and not seen
+// before. It reports whether the value under it should be read.
 func (r *strictReader) mapKey(key *yaml.Node, seen map[string]int, path string) bool {
 	if key.Kind != yaml.ScalarNode {
-		r.errAt(key.Line, path, "keys must be strings")
+		r.errAt(key.Line, path, "keys must be single values, not %s", kindName(key.Kind))
 		return false
 	}
 	if line, dup := seen[key.Value]; dup {

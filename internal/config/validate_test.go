@@ -100,6 +100,15 @@ func invalidCases() []invalidCase {
 			},
 		},
 		{
+			name: "chart value under a list as key",
+			yaml: func(testing.TB) string {
+				return withSpec("  addons:\n    - name: a\n      repo: https://c.example\n" +
+					"      version: 1.0.0\n      values:\n        a: {[1]: 2}\n")
+			},
+			want: []string{`c.yaml:24: spec.addons[0].values["a"]: keys must be single values, ` +
+				`not a list`},
+		},
+		{
 			name: "port is not a number",
 			yaml: func(t testing.TB) string {
 				return edit(t, "address: 10.0.0.2\n", "address: 10.0.0.2\n      port: ssh\n")
