@@ -160,6 +160,16 @@ func linkVerdict(rel, target string) string {
 	return "a bundle holds regular files only"
 }
 
+// finish reads the compressed stream to its end after the tar's last
+// entry, so that a cut or damaged trailer (gzip's CRC and length) is found
+// even when every entry read whole.
+func (r *reader) finish() error {
+	if _, err := io.Copy(io.Discard, r.zr); err != nil {
+		return r.readError("", err)
+	}
+	return nil
+}
+
 // hashEntry reads the current entry to its end, copying it to w if set,
 // and returns its SHA-256.
 func (r *reader) hashEntry(rel string, w io.Writer) (string, error) {

@@ -46,6 +46,9 @@ func Unpack(ctx context.Context, name, parent string) (UnpackStats, error) {
 	for {
 		e, err := r.next()
 		if errors.Is(err, io.EOF) {
+			if err := r.finish(); err != nil {
+				return stats, err
+			}
 			break
 		}
 		if err != nil {

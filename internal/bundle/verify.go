@@ -57,6 +57,9 @@ func Verify(ctx context.Context, name string) (*Manifest, error) {
 	for {
 		e, err := r.next()
 		if errors.Is(err, io.EOF) {
+			if err := r.finish(); err != nil {
+				return nil, err
+			}
 			break
 		}
 		if err != nil {

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/config"
 	"github.com/kubexm/kubexm/internal/failure"
 )
@@ -16,7 +18,7 @@ func NewBuilder() *cobra.Command {
 		Use:   "kubexm-builder",
 		Short: "Collect everything a cluster needs into one bundle for an air-gapped site",
 	}
-	root.AddCommand(newMakeTar(), newVersion("kubexm-builder"))
+	root.AddCommand(newMakeTar(), newVerify(), newVersion("kubexm-builder"))
 	return root
 }
 
@@ -45,4 +47,28 @@ func newMakeTar() *cobra.Command {
 	fl.StringVarP(&out, "output", "o", "", "output file (default kubexm.tar.gz or kubexm.iso)")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
+}
+
+func newVerify() *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify kubexm.tar.gz",
+		Short: "Check every file of a bundle against its manifest",
+		Long: "verify reads the bundle and checks each file's size and SHA-256 against " +
+			"manifest.json; it names every missing, extra or corrupt file and exits non-zero " +
+			"if there is one.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := bundle.Verify(cmd.Context(), args[0])
+			if err != nil {
+				return failure.Wrap(failure.StepFailed, err)
+			}
+			var size int64
+			for _, f := range m.Files {
+				size += f.Size
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d files, %d bytes, all match the manifest\n",
+				args[0], len(m.Files), size)
+			return nil
+		},
+	}
 }
