@@ -108,12 +108,13 @@ func (m machine) consoleArgs() []string {
 // gateway, so it has no route beyond the private network either.
 //
 // The private NIC, if any, joins a Network (see there for why a Unix
-// datagram socket).
+// datagram socket). Neither NIC has an option ROM: the firmware never
+// tries to boot from the network.
 func (m machine) netArgs() []string {
 	a := []string{
 		"-netdev", fmt.Sprintf("user,id=mgmt,restrict=on,ipv6=off,"+
 			"net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:%d-10.0.2.15:22", m.sshPort),
-		"-device", "virtio-net-pci,netdev=mgmt,mac=" + m.mgmtMAC,
+		"-device", "virtio-net-pci,netdev=mgmt,romfile=,mac=" + m.mgmtMAC,
 	}
 	if m.lanLocal == "" {
 		return a
@@ -121,7 +122,7 @@ func (m machine) netArgs() []string {
 	return append(a,
 		"-netdev", "dgram,id=lan,local.type=unix,local.path="+escape(m.lanLocal)+
 			",remote.type=unix,remote.path="+escape(m.lanRemote),
-		"-device", "virtio-net-pci,netdev=lan,mac="+m.lanMAC)
+		"-device", "virtio-net-pci,netdev=lan,romfile=,mac="+m.lanMAC)
 }
 
 // escape doubles commas, which QEMU's option syntax reads as separators.

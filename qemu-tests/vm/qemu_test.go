@@ -35,7 +35,7 @@ func TestMachineArgs(t *testing.T) {
 		}, []string{"dgram", "mcast", "kvm", "bootindex"}},
 		{"private network", lan, []string{
 			"dgram,id=lan,local.type=unix,local.path=/n/vm1,remote.type=unix,remote.path=/n/switch",
-			"virtio-net-pci,netdev=lan,mac=52:54:00:00:00:02",
+			"virtio-net-pci,netdev=lan,romfile=,mac=52:54:00:00:00:02",
 		}, []string{"mcast", "udp="}},
 		{"KVM", kvm, []string{"-accel kvm", "-cpu host"}, []string{"tcg"}},
 		{"ISO as CD-ROM, BIOS", cd, []string{
