@@ -34,10 +34,7 @@ func defaultBootTimeout() time.Duration {
 func RequireTools(t testing.TB, programs ...string) {
 	t.Helper()
 
-	stop := t.Skipf
-	if os.Getenv("CI") == "true" {
-		stop = t.Fatalf
-	}
+	stop := missing(t)
 	for _, p := range programs {
 		if _, err := exec.LookPath(p); err != nil {
 			stop("%s is missing (run qemu-tests/vm/install-deps.sh): %v", p, err)
@@ -46,6 +43,27 @@ func RequireTools(t testing.TB, programs ...string) {
 	if os.Geteuid() != 0 {
 		stop("the QEMU test bed runs as root (debootstrap, chroot)")
 	}
+}
+
+// requireFiles stops the test, as RequireTools does, unless every file
+// named exists (firmware from a package, say).
+func requireFiles(t testing.TB, files ...string) {
+	t.Helper()
+
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			missing(t)("%s is missing (run qemu-tests/vm/install-deps.sh): %v", f, err)
+		}
+	}
+}
+
+// missing returns how to stop a test whose tools are missing: skip it, or
+// fail it in CI.
+func missing(t testing.TB) func(format string, args ...any) {
+	if os.Getenv("CI") == "true" {
+		return t.Fatalf
+	}
+	return t.Skipf
 }
 
 // qemuTools are the programs Start needs.

@@ -2,8 +2,11 @@ package vm
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"fmt"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -36,8 +39,7 @@ type Target struct {
 // Target returns the VM's SSH endpoint and credentials.
 func (v *VM) Target() Target {
 	host, port, _ := net.SplitHostPort(v.SSHAddr)
-	var p int
-	fmt.Sscan(port, &p)
+	p, _ := strconv.Atoi(port)
 
 	addr := ""
 	if v.Address.IsValid() {
@@ -54,12 +56,16 @@ func (v *VM) Target() Target {
 // timeout passes, and records BootTime.
 func (v *VM) WaitSSH() error {
 	deadline := v.started.Add(v.timeout)
+	err := errors.New("no SSH banner yet")
 	for {
-		c, err := v.Dial("root")
-		if err == nil {
-			v.BootTime = time.Since(v.started)
-			return c.Close()
+		if v.bannerUp() {
+			var c *ssh.Client
+			if c, err = v.Dial("root"); err == nil {
+				v.BootTime = time.Since(v.started)
+				return c.Close()
+			}
 		}
+
 		if exit := v.exitedErr(); exit != nil {
 			return fmt.Errorf("waiting for sshd of %s (console log %s): %w",
 				v.Name, v.ConsoleLog, exit)
@@ -68,8 +74,26 @@ func (v *VM) WaitSSH() error {
 			return fmt.Errorf("waiting for sshd of %s (console log %s): not up in %s: %w",
 				v.Name, v.ConsoleLog, v.timeout, err)
 		}
-		time.Sleep(2 * time.Second)
+		time.Sleep(time.Second)
 	}
+}
+
+// bannerUp reports whether sshd sends its banner. The user-mode network
+// accepts a connection even while the guest is not listening and holds it
+// until it gives up on the guest; waiting for the banner with a short
+// deadline notices sshd within seconds, where a full handshake attempt
+// would block for its whole deadline.
+func (v *VM) bannerUp() bool {
+	conn, err := net.DialTimeout("tcp", v.SSHAddr, 2*time.Second)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 4)
+	_, err = io.ReadFull(conn, buf)
+	return err == nil && string(buf) == "SSH-"
 }
 
 // Dial logs in to the VM as user with the VM's key, checking its host key.

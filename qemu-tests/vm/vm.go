@@ -135,7 +135,15 @@ func StartN(t testing.TB, n int, opts Options) []*VM {
 		vms[i] = Launch(t, o)
 	}
 
-	errs := make(chan error, n)
+	waitAll(t, vms)
+	return vms
+}
+
+// waitAll waits for the sshd of every VM at once and logs boot times.
+func waitAll(t testing.TB, vms []*VM) {
+	t.Helper()
+
+	errs := make(chan error, len(vms))
 	for _, v := range vms {
 		go func() { errs <- v.WaitSSH() }()
 	}
@@ -147,16 +155,19 @@ func StartN(t testing.TB, n int, opts Options) []*VM {
 	if t.Failed() {
 		t.FailNow()
 	}
+
 	for _, v := range vms {
 		t.Logf("%s: sshd up %s after start", v.Name, v.BootTime.Round(time.Second))
 	}
-	return vms
 }
 
 // Launch starts QEMU for a VM and returns without waiting for the guest.
 func Launch(t testing.TB, opts Options) *VM {
 	t.Helper()
 	RequireTools(t, qemuTools...)
+	if opts.ISO != nil && opts.ISO.Firmware == UEFI {
+		requireFiles(t, ovmfCode, ovmfVars)
+	}
 
 	opts = opts.withDefaults(t)
 	v, m, err := prepare(opts)

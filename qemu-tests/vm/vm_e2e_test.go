@@ -74,7 +74,8 @@ func checkImage(t *testing.T, v *VM) {
 			t.Errorf("%s is installed (%s); kubexm must bring it", tool, strings.TrimSpace(out))
 		}
 	}
-	if state := v.MustRun(t, "root", "systemctl is-system-running --wait || true"); !strings.HasPrefix(state, "running") {
+	state := v.MustRun(t, "root", "systemctl is-system-running --wait || true")
+	if !strings.HasPrefix(state, "running") {
 		failed, _ := v.Run("root", "systemctl --failed --no-legend")
 		t.Errorf("systemd state %q; failed units:\n%s", strings.TrimSpace(state), failed)
 	}
