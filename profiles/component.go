@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"path"
 	"strings"
 	"text/template"
 )
@@ -24,6 +25,12 @@ type Component struct {
 	// one per file; see Vars for the fields they may use.
 	Files []string `yaml:"files,omitempty"`
 
+	// Checksum is the URL template of the checksum file upstream publishes
+	// for each of Files: beside it (.File with a suffix) or one for the
+	// whole release (.Dir and a name). Required when Files is set: a file
+	// is never taken unverified by default.
+	Checksum string `yaml:"checksum,omitempty"`
+
 	// Images are templates of the container images the component runs.
 	Images []string `yaml:"images,omitempty"`
 
@@ -37,6 +44,38 @@ type Vars struct {
 	Version string // the version as published, e.g. v2.4.2
 	Number  string // the version without its leading "v", e.g. 2.4.2
 	Arch    string // amd64 or arm64
+
+	// File and Dir are a rendered file URL and the URL of its directory,
+	// for the Checksum template only.
+	File, Dir string
+}
+
+// File is one file of a component to download, with its checksum file.
+type File struct {
+	URL         string // where upstream publishes it
+	Name        string // its upstream file name, the last element of URL
+	ChecksumURL string // the checksum file that covers it
+}
+
+// Downloads returns the component's files for arch, each with the URL of
+// its checksum file. An empty base means Component.Base.
+func (c Component) Downloads(base, arch string) ([]File, error) {
+	urls, err := c.FileURLs(base, arch)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]File, 0, len(urls))
+	for _, u := range urls {
+		vars := c.vars("", arch)
+		// path.Dir would fold the "//" of the scheme; cut at the last slash.
+		vars.File, vars.Dir = u, u[:strings.LastIndex(u, "/")]
+		sum, err := render(c.Checksum, vars)
+		if err != nil {
+			return nil, fmt.Errorf("%s checksum: %w", c.Name, err)
+		}
+		files = append(files, File{URL: u, Name: path.Base(u), ChecksumURL: sum})
+	}
+	return files, nil
 }
 
 // FileURLs returns the download URLs of the component's files for arch.
@@ -104,6 +143,17 @@ func (c Component) validate(at string) []error {
 		errs = append(errs, fmt.Errorf("%s.version: must be set", at))
 	}
 
+	if len(c.Files) > 0 && c.Checksum == "" {
+		errs = append(errs, fmt.Errorf("%s.checksum: must be set for a component with files", at))
+	}
+	if files, err := c.Downloads("", "amd64"); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", at, err))
+	} else {
+		for i, f := range files {
+			errs = append(errs, checkURLs(fmt.Sprintf("%s.checksum(files[%d])", at, i),
+				[]string{f.ChecksumURL})...)
+		}
+	}
 	if len(c.Files) > 0 && !isHTTPURL(c.Base) {
 		errs = append(errs, fmt.Errorf("%s.base: %q is not an http or https URL", at, c.Base))
 	}

@@ -196,3 +196,39 @@ func TestParseRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestDownloadsPairEachFileWithItsChecksum(t *testing.T) {
+	prof, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const base = "http://127.0.0.1:8080/mirror"
+	tests := []struct {
+		component, want, wantSum string
+	}{
+		{Kubernetes, base + "/release/v1.37.2/bin/linux/arm64/kubeadm",
+			base + "/release/v1.37.2/bin/linux/arm64/kubeadm.sha256"},
+		{Containerd, base + "/v2.4.2/containerd-2.4.2-linux-arm64.tar.gz",
+			base + "/v2.4.2/containerd-2.4.2-linux-arm64.tar.gz.sha256sum"},
+		{Runc, base + "/v1.5.3/runc.arm64", base + "/v1.5.3/runc.sha256sum"},
+		{Etcd, base + "/v3.7.3/etcd-v3.7.3-linux-arm64.tar.gz", base + "/v3.7.3/SHA256SUMS"},
+		{Registry, base + "/v3.1.2/registry_3.1.2_linux_arm64.tar.gz",
+			base + "/v3.1.2/registry_3.1.2_checksums.txt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.component, func(t *testing.T) {
+			c, ok := prof.Component(tt.component)
+			if !ok {
+				t.Fatalf("no component %s", tt.component)
+			}
+			files, err := c.Downloads(base, "arm64")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if files[0].URL != tt.want || files[0].ChecksumURL != tt.wantSum ||
+				files[0].Name != tt.want[strings.LastIndex(tt.want, "/")+1:] {
+				t.Errorf("Downloads()[0] = %+v, want %s with %s", files[0], tt.want, tt.wantSum)
+			}
+		})
+	}
+}
