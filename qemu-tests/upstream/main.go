@@ -5,7 +5,7 @@
 //
 // It builds what the cache lacks, starts the file server and the registry, and writes
 // their addresses, the CA and an artifacts block for a kubexm config to the env file and to
-// standard output.
+// standard output. "upstream build [COMPONENT...]" only fills the build cache.
 package main
 
 import (
@@ -28,10 +28,18 @@ func main() {
 	}
 }
 
+const usage = `usage:
+  upstream serve [-env FILE] [-host ADDR] [-cert-host NAME,...] [-user USER -password PASSWORD]
+  upstream build [COMPONENT...]`
+
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "build" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return mirror.Build(ctx, mirror.Options{Log: os.Stderr}, args[1:]...)
+	}
 	if len(args) == 0 || args[0] != "serve" {
-		return errors.New("usage: upstream serve [-env FILE] [-host ADDR] [-cert-host NAME,...] " +
-			"[-user USER -password PASSWORD]")
+		return errors.New(usage)
 	}
 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)

@@ -2,6 +2,8 @@ package mirror
 
 import (
 	"context"
+	"fmt"
+	"slices"
 )
 
 // KubeadmEtcdVersion, KubeadmCoreDNSVersion and KubeadmPauseVersion are the versions of the
@@ -46,10 +48,41 @@ func buildJobs() []buildJob {
 	return jobs
 }
 
-// buildAll builds (or finds in the cache) every program, and returns their folders by key.
-func (b *Builder) buildAll(ctx context.Context) (map[string]string, error) {
+// BuildKeys are the names Build takes: a component, or component/arch for those built for
+// more than one arch.
+func BuildKeys() []string {
+	var keys []string
+	for _, j := range buildJobs() {
+		keys = append(keys, j.key)
+	}
+	return keys
+}
+
+// Build builds into the cache the programs named by keys (see BuildKeys), or all of them
+// when keys is empty, so that a machine can warm its cache before the tests need it.
+func Build(ctx context.Context, o Options, keys ...string) error {
+	if err := o.defaults(); err != nil {
+		return err
+	}
+	b := &Builder{Cache: o.Cache, Log: o.Log}
+
+	for _, k := range keys {
+		if !slices.Contains(BuildKeys(), k) {
+			return fmt.Errorf("building %q: no such component; known are %v", k, BuildKeys())
+		}
+	}
+	_, err := b.buildAll(ctx, keys...)
+	return err
+}
+
+// buildAll builds (or finds in the cache) the programs of keys, or of every build job when
+// keys is empty, and returns their folders by key.
+func (b *Builder) buildAll(ctx context.Context, keys ...string) (map[string]string, error) {
 	bins := map[string]string{}
 	for _, j := range buildJobs() {
+		if len(keys) > 0 && !slices.Contains(keys, j.key) {
+			continue
+		}
 		dir, err := b.build(ctx, j.recipe, j.arch)
 		if err != nil {
 			return nil, err
