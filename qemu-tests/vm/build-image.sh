@@ -49,9 +49,13 @@ rm -f "$root"/etc/ssh/ssh_host_*
 rm -f "$root/var/lib/dbus/machine-id"
 echo kubexm >"$root/etc/hostname"
 echo '/dev/vda / ext4 rw,discard,errors=remount-ro 0 1' >"$root/etc/fstab"
-for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer; do
+# Under TCG each of these costs seconds of boot and none serves a test:
+# periodic jobs, and modules for hardware QEMU only pretends to have.
+for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer \
+	e2scrub_reap.service modprobe@drm.service modprobe@efi_pstore.service; do
 	in_root systemctl mask "$unit" >/dev/null 2>&1 || true
 done
+install -m 644 "$GUEST/modprobe-kubexm.conf" "$root/etc/modprobe.d/kubexm-testbed.conf"
 
 # 5. Kernel, initramfs and a list of what is installed, beside the disk.
 release=$(ls "$root/lib/modules")

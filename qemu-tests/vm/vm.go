@@ -235,6 +235,9 @@ func (v *VM) run(m machine) error {
 
 	v.cmd = exec.Command("qemu-system-x86_64", m.args()...)
 	v.cmd.Stdout, v.cmd.Stderr = qlog, qlog
+	// If the test binary dies (a go test timeout, a kill), QEMU dies too
+	// instead of running on with nobody to stop it.
+	v.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	v.started = time.Now()
 	if err := v.cmd.Start(); err != nil {
 		return fmt.Errorf("starting QEMU for %s: %w", v.Name, err)
