@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // ManifestVersion is the version of the manifest's format.
@@ -165,4 +167,35 @@ func (m *Manifest) lookup(rel string) (File, bool) {
 		return File{}, false
 	}
 	return m.Files[i], true
+}
+
+// Origins collects what the collection modules know of the files they
+// write, from many goroutines, for the manifest. A nil *Origins records
+// nothing.
+type Origins struct {
+	mu sync.Mutex
+	m  map[string]Origin
+}
+
+// Record notes the origin of the file at rel (a path inside the tree).
+func (o *Origins) Record(rel string, origin Origin) {
+	if o == nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]Origin{}
+	}
+	o.m[rel] = origin
+}
+
+// Map returns a copy of what was recorded.
+func (o *Origins) Map() map[string]Origin {
+	if o == nil {
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return maps.Clone(o.m)
 }
