@@ -95,6 +95,27 @@ func TestPackIsDeterministicAndVerifies(t *testing.T) {
 	}
 }
 
+func TestPackLeavesOutExcludedEntries(t *testing.T) {
+	dir := tree(t)
+	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "logs", "run.log"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "kubexm.tar.gz")
+	if err := Pack(context.Background(), dir, out, PackOptions{Exclude: []string{"logs"}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Verify(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.lookup("logs/run.log"); ok || len(m.Files) != 7 {
+		t.Errorf("the manifest lists %d files (logs/run.log: %v); want the 7 of the tree", len(m.Files), ok)
+	}
+}
+
 func TestUnpackVerifiesAndARerunKeepsFiles(t *testing.T) {
 	dir := tree(t)
 	tarball := pack(t, dir, Gzip)

@@ -42,10 +42,11 @@ type Origin struct {
 }
 
 // BuildManifest hashes every regular file under dir (the .kubexm tree, the
-// manifest itself left out) and describes it with its origin, or with what
-// its path says when no origin was recorded. Links and devices are refused:
-// a bundle holds regular files only.
-func BuildManifest(dir string, origins map[string]Origin) (*Manifest, error) {
+// manifest itself and the top-level entries named in exclude left out) and
+// describes it with its origin, or with what its path says when no origin
+// was recorded. Links and devices are refused: a bundle holds regular files
+// only.
+func BuildManifest(dir string, origins map[string]Origin, exclude ...string) (*Manifest, error) {
 	m := &Manifest{Version: ManifestVersion, Files: []File{}}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -54,6 +55,11 @@ func BuildManifest(dir string, origins map[string]Origin) (*Manifest, error) {
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
 		switch {
+		case excluded(rel, exclude):
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		case d.IsDir():
 			return nil
 		case !d.Type().IsRegular():
@@ -74,6 +80,12 @@ func BuildManifest(dir string, origins map[string]Origin) (*Manifest, error) {
 	}
 	slices.SortFunc(m.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return m, nil
+}
+
+// excluded reports whether rel is, or is below, a top-level name in exclude.
+func excluded(rel string, exclude []string) bool {
+	top, _, _ := strings.Cut(rel, "/")
+	return slices.Contains(exclude, top)
 }
 
 func describe(p, rel string, origins map[string]Origin) (File, error) {

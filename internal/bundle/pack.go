@@ -36,6 +36,9 @@ type PackOptions struct {
 	ModTime time.Time
 	// Origins describe files beyond their content, for the manifest.
 	Origins map[string]Origin
+	// Exclude names top-level entries of the tree to leave out, such as
+	// the logs and resume record of the run that builds the bundle.
+	Exclude []string
 	// Progress, if set, is called after each file with the bytes of file
 	// content written so far and the total.
 	Progress func(done, total int64)
@@ -61,7 +64,7 @@ func SourceDateEpoch(fallback time.Time) (time.Time, error) {
 // tarball to a temporary name beside out, renamed to out only once
 // complete. Memory use does not grow with the tree: files are streamed.
 func Pack(ctx context.Context, dir, out string, opts PackOptions) (err error) {
-	m, err := BuildManifest(dir, opts.Origins)
+	m, err := BuildManifest(dir, opts.Origins, opts.Exclude...)
 	if err != nil {
 		return err
 	}
@@ -109,7 +112,7 @@ func writeTarball(ctx context.Context, w io.Writer, dir string, m *Manifest, man
 	}
 	tw := tar.NewWriter(zw)
 	p := &packer{ctx: ctx, tw: tw, mtime: opts.ModTime.UTC().Truncate(time.Second),
-		progress: opts.Progress}
+		progress: opts.Progress, exclude: opts.Exclude}
 	for _, f := range m.Files {
 		p.total += f.Size
 	}
@@ -149,6 +152,7 @@ type packer struct {
 	mtime       time.Time
 	done, total int64
 	progress    func(done, total int64)
+	exclude     []string
 }
 
 // tree writes the entries under dir in path order, the manifest left out
@@ -164,6 +168,12 @@ func (p *packer) tree(dir string) error {
 		rel, _ := filepath.Rel(dir, fp)
 		rel = filepath.ToSlash(rel)
 		if rel == "." || rel == ManifestName {
+			return nil
+		}
+		if excluded(rel, p.exclude) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 
