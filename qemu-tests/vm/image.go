@@ -207,7 +207,14 @@ func build(ctx context.Context, c ImageConfig, dir string) error {
 		mirror = m
 	}
 
-	tmp, err := os.MkdirTemp(c.CacheDir, ".build-")
+	// A build that was killed leaves its directory behind; the lock on
+	// this key is held, so any directory of the key is such a leftover.
+	stale, _ := filepath.Glob(filepath.Join(c.CacheDir, ".build-"+filepath.Base(dir)+"-*"))
+	for _, d := range stale {
+		os.RemoveAll(d)
+	}
+
+	tmp, err := os.MkdirTemp(c.CacheDir, ".build-"+filepath.Base(dir)+"-")
 	if err != nil {
 		return fmt.Errorf("creating image build directory: %w", err)
 	}
@@ -228,6 +235,10 @@ func build(ctx context.Context, c ImageConfig, dir string) error {
 		"MIRROR="+mirror, "SUITE="+c.Suite, "PACKAGES="+strings.Join(c.Packages, ","),
 		"PASSWORD="+SudoPassword, "GUEST="+filepath.Join(src, "guest"), "OUT="+out,
 		"DISK_SIZE="+c.DiskSize, "LC_ALL=C")
+	// debootstrap runs in a process group of its own, so that cancelling
+	// ctx ends all of it, not only the shell.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.Stdout = io.MultiWriter(c.Log, &tailWriter{buf: &tail})
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Run(); err != nil {

@@ -53,13 +53,7 @@ func (v *VM) machine(o Options) (machine, error) {
 	if err := v.makeKeys(&m); err != nil {
 		return m, err
 	}
-	port, err := freePort()
-	if err != nil {
-		return m, err
-	}
-	m.sshPort = port
-	v.SSHAddr = fmt.Sprintf("127.0.0.1:%d", port)
-	if v.KnownHostsFile, err = writeKnownHosts(v.dir, v.SSHAddr, v.hostKey); err != nil {
+	if err := v.forwardPort(&m); err != nil {
 		return m, err
 	}
 
@@ -77,6 +71,20 @@ func (v *VM) machine(o Options) (machine, error) {
 		}
 	}
 	return m, nil
+}
+
+// forwardPort chooses the port on 127.0.0.1 that leads to the VM's sshd
+// and writes the known_hosts file for it.
+func (v *VM) forwardPort(m *machine) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+
+	m.sshPort = port
+	v.SSHAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	v.KnownHostsFile, err = writeKnownHosts(v.dir, v.SSHAddr, v.hostKey)
+	return err
 }
 
 // makeDisk creates the VM's disk with qemu-img.

@@ -176,10 +176,32 @@ func Launch(t testing.TB, opts Options) *VM {
 	}
 	t.Cleanup(func() { v.cleanup(t) })
 
-	if err := v.run(m); err != nil {
-		t.Fatal(err)
+	// The forwarded port was free when prepare chose it; if something took
+	// it since, QEMU exits at once and the VM gets another port.
+	for attempt := 1; ; attempt++ {
+		if err := v.run(m); err != nil {
+			t.Fatal(err)
+		}
+		if attempt == 3 || !v.lostPort() {
+			return v
+		}
+		if err := v.forwardPort(&m); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return v
+}
+
+// lostPort reports whether QEMU exited at start because it could not
+// listen on the SSH port.
+func (v *VM) lostPort() bool {
+	select {
+	case <-v.exited:
+	case <-time.After(2 * time.Second):
+		return false
+	}
+
+	qlog, _ := os.ReadFile(filepath.Join(v.dir, "qemu.log"))
+	return strings.Contains(string(qlog), "host forwarding")
 }
 
 // withDefaults fills in the zero fields of o.

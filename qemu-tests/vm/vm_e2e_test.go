@@ -5,6 +5,8 @@ package vm
 import (
 	"fmt"
 	"net"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ func TestTwoVMs(t *testing.T) {
 
 	for _, v := range vms {
 		t.Run(v.Name+"/ssh", func(t *testing.T) { checkLogins(t, v) })
+		t.Run(v.Name+"/target", func(t *testing.T) { checkTarget(t, v) })
 		t.Run(v.Name+"/image", func(t *testing.T) { checkImage(t, v) })
 		t.Run(v.Name+"/air-gap", func(t *testing.T) { checkAirGap(t, v) })
 		t.Run(v.Name+"/no-way-to-host", func(t *testing.T) { checkNoWayToHost(t, v) })
@@ -47,6 +50,27 @@ func checkLogins(t *testing.T, v *VM) {
 	}
 	if got := strings.TrimSpace(v.MustRun(t, "root", "hostname")); got != v.Name {
 		t.Errorf("hostname = %q, want %q", got, v.Name)
+	}
+}
+
+// checkTarget logs in with OpenSSH's client and nothing but what Target
+// hands out, as kubexm's config will: the key file and the known_hosts
+// file, with strict host key checking.
+func checkTarget(t *testing.T, v *VM) {
+	RequireTools(t, "ssh")
+	tg := v.Target()
+
+	for _, user := range []string{tg.RootUser, tg.SudoUser} {
+		out, err := exec.Command("ssh", "-F", "none", "-i", tg.KeyFile,
+			"-o", "UserKnownHostsFile="+tg.KnownHostsFile, "-o", "StrictHostKeyChecking=yes",
+			"-o", "BatchMode=yes", "-o", "ConnectTimeout=30",
+			"-p", strconv.Itoa(tg.Port), user+"@"+tg.Host, "id -un").CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != user {
+			t.Errorf("ssh %s@%s:%d: %v: %s", user, tg.Host, tg.Port, err, out)
+		}
+	}
+	if tg.Address != v.Address.String() || tg.SudoPassword != SudoPassword {
+		t.Errorf("Target = %+v", tg)
 	}
 }
 
