@@ -49,16 +49,8 @@ func (b *Builder) packCharts(ctx context.Context, root, fixtures string) ([]stri
 		return nil, fmt.Errorf("creating chart repository folder %s: %w", dir, err)
 	}
 
-	src, err := moduleDir(ctx, b.Cache, "github.com/flannel-io/flannel@"+FlannelVersion)
-	if err != nil {
+	if err := b.packFlannelChart(ctx, dir); err != nil {
 		return nil, err
-	}
-	ch, err := loader.LoadDir(filepath.Join(src, filepath.FromSlash(flannelChart)))
-	if err != nil {
-		return nil, fmt.Errorf("loading the flannel chart from its module: %w", err)
-	}
-	if _, err := chartutil.Save(ch, dir); err != nil {
-		return nil, fmt.Errorf("packing the flannel chart: %w", err)
 	}
 
 	var warnings []string
@@ -76,6 +68,28 @@ func (b *Builder) packCharts(ctx context.Context, root, fixtures string) ([]stri
 		return nil, fmt.Errorf("writing the chart repository index: %w", err)
 	}
 	return warnings, nil
+}
+
+// packFlannelChart packs the flannel chart from flannel's module into dir, unless an
+// earlier run did: a chart packed anew would differ in its time stamps, and so in digest
+// from the copy in the registry.
+func (b *Builder) packFlannelChart(ctx context.Context, dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, "flannel-"+FlannelVersion+".tgz")); err == nil {
+		return nil
+	}
+
+	src, err := moduleDir(ctx, b.Cache, "github.com/flannel-io/flannel@"+FlannelVersion)
+	if err != nil {
+		return err
+	}
+	ch, err := loader.LoadDir(filepath.Join(src, filepath.FromSlash(flannelChart)))
+	if err != nil {
+		return fmt.Errorf("loading the flannel chart from its module: %w", err)
+	}
+	if _, err := chartutil.Save(ch, dir); err != nil {
+		return fmt.Errorf("packing the flannel chart: %w", err)
+	}
+	return nil
 }
 
 // chartList reads the chart repository's index back, so that what the mirror reports is
