@@ -1,0 +1,44 @@
+package ospkg
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Download fetches a package's .deb into the cache, checked against the
+// SHA256 its index gives, and returns its path there. A file already in
+// the cache with that digest is not fetched again.
+func (c *Client) Download(ctx context.Context, p *Package) (string, error) {
+	if len(p.SHA256) != 64 || p.Filename == "" {
+		return "", fmt.Errorf("package %s: its index gives no Filename or SHA256", p)
+	}
+	dst := filepath.Join(c.Cache, "debs", p.SHA256+".deb")
+	if have, err := sha256File(dst); err == nil && have == p.SHA256 {
+		return dst, nil
+	}
+
+	url := p.Repository + "/" + p.Filename
+	if err := c.fetcher().File(ctx, url, dst, p.SHA256); err != nil {
+		return "", fmt.Errorf("package %s: %w", p, err)
+	}
+	return dst, nil
+}
+
+// sha256File returns the hex SHA256 of a file's content.
+func sha256File(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
