@@ -289,9 +289,12 @@ func TestLayoutPaths(t *testing.T) {
 		{name: "slash in a version", got: func() (string, error) {
 			return Binary("etcd", "v3/../../x", "amd64", "etcd")
 		}, err: `"v3/../../x" cannot be a path element`},
+		{name: "the helm program beside the charts", got: func() (string, error) {
+			return Binary("helm", "v4.3.2", "amd64", "helm-v4.3.2-linux-amd64.tar.gz")
+		}, want: "helm-cli/v4.3.2/amd64/helm-v4.3.2-linux-amd64.tar.gz"},
 		{name: "reserved component", got: func() (string, error) {
-			return Binary("helm", "v4.3.2", "amd64", "helm")
-		}, err: `component "helm": the name is taken`},
+			return Binary("os", "v1", "amd64", "x")
+		}, err: `component "os": the name is taken`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@
 //	  images/                                  one OCI image layout
 //	  helm/<chart>/<version>/<chart>-<version>.tgz
 //	  <component>/<version>/<arch>/<upstream file name>
+//	  helm-cli/<version>/<arch>/<upstream file name>   the helm program itself
 //	  os/<distro>/<version>/<arch>/<distro>-<version>-<arch>.iso
 package bundle
 
@@ -34,13 +35,20 @@ func Chart(name, version string) (string, error) {
 	return path.Join("helm", name, version, name+"-"+version+".tgz"), nil
 }
 
+// helmProgram is the folder of the helm program's release files: helm/ is
+// the charts' folder, and a chart listing must not find the program there.
+const helmProgram = "helm-cli"
+
 // Binary is the path of a component's release file inside the tree, under
-// the name upstream gives it.
+// the name upstream gives it. The helm program's files go to helm-cli/.
 func Binary(component, version, arch, file string) (string, error) {
 	if err := elements(component, version, arch, file); err != nil {
 		return "", fmt.Errorf("%s %s %s file %q: %w", component, version, arch, file, err)
 	}
-	if component == "helm" || component == "os" || component == ImagesDir {
+	switch component {
+	case "helm":
+		component = helmProgram
+	case "os", ImagesDir, helmProgram:
 		return "", fmt.Errorf("component %q: the name is taken by the bundle's own folders",
 			component)
 	}

@@ -1,14 +1,19 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubexm/kubexm/builder"
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/config"
 	"github.com/kubexm/kubexm/internal/failure"
+	"github.com/kubexm/kubexm/internal/fetch"
+	"github.com/kubexm/kubexm/internal/report"
+	"github.com/kubexm/kubexm/profiles"
 )
 
 // NewBuilder returns the kubexm-builder command: what runs on a connected
@@ -23,30 +28,92 @@ func NewBuilder() *cobra.Command {
 }
 
 func newMakeTar() *cobra.Command {
-	var file, format, out string
+	var (
+		f                     runFlags
+		format, out, compress string
+		allowUnverified       bool
+	)
 	cmd := &cobra.Command{
 		Use:   "make-tar -f config.yaml [--format tar|iso] [-o FILE]",
 		Short: "Collect images, charts, binaries and OS packages into kubexm.tar.gz or a bootable ISO",
-		Args:  cobra.NoArgs,
+		Long: "make-tar collects what the cluster of the config needs into the .kubexm tree " +
+			"(--workdir), every download checked against its published checksum and kept in " +
+			"a cache ($KUBEXM_CACHE) so a second run downloads nothing, then packs the tree " +
+			"into one bundle with a manifest of every file. SOURCE_DATE_EPOCH fixes the " +
+			"times in the bundle.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "tar" && format != "iso" {
-				return usageError("--format %q: want tar or iso", format)
-			}
-			if _, err := config.Load(file); err != nil {
+			opts, statusFormat, err := makeTarOptions(&f, format, out, compress, allowUnverified)
+			if err != nil {
 				return err
 			}
-			// TODO: the artifact collection pipeline (images, charts,
-			// binaries, OS packages, packaging) is not part of this build.
-			return failure.Wrap(failure.Internal,
-				errors.New("make-tar: artifact collection is not available in this build yet"))
+			p, err := builder.NewPipeline(opts)
+			if err != nil {
+				return failure.Wrap(failure.Config, err)
+			}
+			return f.execute(cmd, p, opts.Cluster, statusFormat, func(w io.Writer) error {
+				if !f.dryRun {
+					fmt.Fprintf(w, "wrote %s\n", opts.Output)
+				}
+				return nil
+			})
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&file, "file", "f", "", "cluster config file (required)")
+	fl.StringVarP(&f.file, "file", "f", "", "cluster config file (required)")
 	fl.StringVar(&format, "format", "tar", "tar (kubexm.tar.gz) or iso (a bootable image)")
 	fl.StringVarP(&out, "output", "o", "", "output file (default kubexm.tar.gz or kubexm.iso)")
+	fl.StringVar(&compress, "compression", "gzip", "gzip or zstd")
+	fl.BoolVar(&allowUnverified, "allow-unverified", false, "take files whose version "+
+		"publishes no checksum")
+	fl.StringVar(&f.workDir, "workdir", bundle.Dir, "the tree artifacts are collected into")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and download nothing")
+	fl.StringVar(&f.output, "output-format", "text", "text, or json for JSON lines")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
+}
+
+// makeTarOptions checks make-tar's flags and loads what the run needs.
+func makeTarOptions(f *runFlags, format, out, compress string, allowUnverified bool) (
+	builder.Options, report.Format, error) {
+
+	f.controlOnly, f.mode = true, "online"
+	if _, _, err := f.parse(); err != nil {
+		return builder.Options{}, "", err
+	}
+	statusFormat, _ := report.ParseFormat(f.output)
+	switch {
+	case format == "iso":
+		return builder.Options{}, "", usageError("--format iso: writing the bootable ISO " +
+			"is not available in this build yet; use --format tar")
+	case format != "tar":
+		return builder.Options{}, "", usageError("--format %q: want tar or iso", format)
+	case compress != string(bundle.Gzip) && compress != string(bundle.Zstd):
+		return builder.Options{}, "", usageError("--compression %q: want gzip or zstd", compress)
+	}
+	if out == "" {
+		out = "kubexm.tar.gz"
+	}
+
+	c, err := config.Load(f.file)
+	if err != nil {
+		return builder.Options{}, "", err
+	}
+	prof, err := profiles.Default()
+	if err != nil {
+		return builder.Options{}, "", failure.Wrap(failure.Internal, err)
+	}
+	cacheDir, err := fetch.DefaultCacheDir()
+	if err != nil {
+		return builder.Options{}, "", failure.Wrap(failure.Usage, err)
+	}
+	mtime, err := bundle.SourceDateEpoch(time.Now())
+	if err != nil {
+		return builder.Options{}, "", failure.Wrap(failure.Usage, err)
+	}
+	return builder.Options{Cluster: c, Profile: prof, Root: f.workDir, Output: out,
+		Compression: bundle.Compression(compress), ModTime: mtime,
+		AllowUnverified: allowUnverified, CacheDir: cacheDir}, statusFormat, nil
 }
 
 func newVerify() *cobra.Command {

@@ -30,6 +30,9 @@ type runFlags struct {
 	knownHosts string
 	tofu       bool
 	resumable  bool
+	// controlOnly runs the pipeline on the control machine alone: the
+	// config's hosts are not part of its inventory.
+	controlOnly bool
 }
 
 // register adds the flags to cmd; resumable says whether the command's
@@ -97,7 +100,7 @@ func (f *runFlags) execute(cmd *cobra.Command, p *engine.Pipeline, c *config.Clu
 	invOpts.HostOptions = []host.Option{host.WithRecorder(log.Command)}
 
 	// 2. The hosts, the resume record and the reporters.
-	inv, err := inventory.New(c, invOpts)
+	inv, err := f.inventory(c, invOpts)
 	if err != nil {
 		return err
 	}
@@ -119,7 +122,7 @@ func (f *runFlags) execute(cmd *cobra.Command, p *engine.Pipeline, c *config.Clu
 func (f *runFlags) plan(w io.Writer, p *engine.Pipeline, c *config.Cluster,
 	opts inventory.Options, format report.Format) error {
 
-	inv, err := inventory.New(c, opts)
+	inv, err := f.inventory(c, opts)
 	if err != nil {
 		return err
 	}
@@ -132,6 +135,13 @@ func (f *runFlags) plan(w io.Writer, p *engine.Pipeline, c *config.Cluster,
 		return plan.WriteJSON(w)
 	}
 	return plan.WriteText(w)
+}
+
+func (f *runFlags) inventory(c *config.Cluster, opts inventory.Options) (*inventory.Inventory, error) {
+	if f.controlOnly {
+		return inventory.ControlOnly(opts), nil
+	}
+	return inventory.New(c, opts)
 }
 
 // openState opens the pipeline's resume record, or returns nil for a

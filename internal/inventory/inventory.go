@@ -57,6 +57,16 @@ func New(c *config.Cluster, opts Options) (*Inventory, error) {
 	return inv, nil
 }
 
+// ControlOnly returns an inventory of the control machine alone, for
+// pipelines that touch no target host (make-tar).
+func ControlOnly(opts Options) *Inventory {
+	local := host.NewLocal(opts.HostOptions...)
+	return &Inventory{
+		StaticInventory: engine.NewInventory(map[string]host.Host{engine.Control: local}, nil),
+		hosts:           []host.Host{local},
+	}
+}
+
 // maxJumps bounds a chain of jump hosts; the config's validation refuses
 // cycles, this keeps a bad config from recursing forever all the same.
 const maxJumps = 5

@@ -1,0 +1,118 @@
+// Package builder is make-tar: the MakeArtifactsPipeline, which collects
+// what a cluster needs into the .kubexm tree and packs it into one bundle.
+// Its collection modules live in the packages below it, one per kind of
+// artifact; this package chooses what the config needs and orders them.
+package builder
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/kubexm/kubexm/builder/binaries"
+	"github.com/kubexm/kubexm/internal/bundle"
+	"github.com/kubexm/kubexm/internal/config"
+	"github.com/kubexm/kubexm/internal/engine"
+	"github.com/kubexm/kubexm/internal/fetch"
+	"github.com/kubexm/kubexm/profiles"
+)
+
+// Excluded are the entries of the work tree that belong to the run, not to
+// the bundle: its logs and its resume record.
+var Excluded = []string{"logs", "state"}
+
+// Options describe one make-tar run.
+type Options struct {
+	Cluster *config.Cluster
+	Profile *profiles.Profile
+	// Root is the .kubexm tree the artifacts are collected into.
+	Root string
+	// Output is the bundle file; Compression and ModTime as bundle.Pack
+	// takes them.
+	Output      string
+	Compression bundle.Compression
+	ModTime     time.Time
+	// AllowUnverified takes files that have no published checksum.
+	AllowUnverified bool
+	// CacheDir keeps downloads between runs.
+	CacheDir string
+}
+
+// NewPipeline returns the MakeArtifactsPipeline for opts: the collection
+// modules in parallel, then packaging.
+func NewPipeline(opts Options) (*engine.Pipeline, error) {
+	comps, err := Components(opts.Cluster, opts.Profile)
+	if err != nil {
+		return nil, err
+	}
+	origins := &bundle.Origins{}
+	cache := &fetch.Cache{Dir: opts.CacheDir, Client: &fetch.Client{}}
+
+	binMod := binaries.NewModule(comps, binaries.Options{
+		Root: opts.Root, Arches: opts.Cluster.Spec.Artifacts.Arches,
+		Bases: opts.Cluster.Spec.Artifacts.Sources.Binaries, AllowUnverified: opts.AllowUnverified,
+		Cache: cache, Origins: origins,
+	})
+	// TODO: the image, chart and OS-package collection modules join this
+	// stage as their packages land.
+	return engine.New("make-tar", engine.OnlineDirect).
+		Parallel(binMod).
+		Then(packaging(opts, origins)), nil
+}
+
+// packaging is the module that packs the tree into the bundle.
+func packaging(opts Options, origins *bundle.Origins) *engine.Module {
+	name := filepath.Base(opts.Output)
+	pack := engine.StepFunc("pack "+name, func(ctx context.Context, rt *engine.Runtime) error {
+		return bundle.Pack(ctx, opts.Root, opts.Output, bundle.PackOptions{
+			Compression: opts.Compression, ModTime: opts.ModTime, Origins: origins.Map(),
+			Exclude:  Excluded,
+			Progress: func(done, total int64) { rt.Progress(name, done, total) },
+		})
+	})
+	verify := engine.StepFunc("verify "+name, func(ctx context.Context, _ *engine.Runtime) error {
+		_, err := bundle.Verify(ctx, opts.Output)
+		return err
+	})
+	return engine.NewModule("packaging",
+		&engine.Task{Name: "write bundle", Hosts: engine.OnControl(),
+			Steps: []engine.Step{pack, verify}})
+}
+
+// Components returns the profile's components that the cluster needs, at
+// the versions the config asks for.
+func Components(c *config.Cluster, prof *profiles.Profile) ([]profiles.Component, error) {
+	s := c.Spec
+	want := map[string]string{
+		profiles.Kubernetes: s.Kubernetes.Version,
+		profiles.Containerd: s.ContainerRuntime.Version,
+		profiles.Runc:       "",
+		profiles.CNIPlugins: "",
+		profiles.Crictl:     "",
+		profiles.Helm:       "",
+	}
+	if s.Etcd.Type == config.EtcdKubexm {
+		want[profiles.Etcd] = s.Etcd.Version
+	}
+	if s.Registry.Host != "" {
+		want[profiles.Registry] = s.Registry.Version
+	}
+
+	var out []profiles.Component
+	for _, comp := range prof.Components {
+		v, ok := want[comp.Name]
+		if !ok {
+			continue
+		}
+		if v != "" {
+			comp.Version = v
+		}
+		out = append(out, comp)
+		delete(want, comp.Name)
+	}
+	for name := range want {
+		return nil, fmt.Errorf("profile %s has no component %s", prof.Name, name)
+	}
+	return out, nil
+}
