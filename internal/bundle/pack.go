@@ -16,6 +16,8 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/pgzip"
+
+	"github.com/kubexm/kubexm/internal/atomicfile"
 )
 
 // Compression is how a tarball is compressed.
@@ -72,7 +74,7 @@ func Pack(ctx context.Context, dir, out string, opts PackOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, ManifestName), data, 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, ManifestName), data, 0o644); err != nil {
 		return err
 	}
 
@@ -239,29 +241,4 @@ func (c *ctxReader) Read(b []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(b)
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place.
-func writeFileAtomic(p string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".partial-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/kubexm/kubexm/internal/atomicfile"
 )
 
 // UnpackStats says what Unpack did.
@@ -62,7 +64,7 @@ func Unpack(ctx context.Context, name, parent string) (UnpackStats, error) {
 	if gone := missing(r.manifest, seen); len(gone) > 0 {
 		return stats, &ProblemsError{Bundle: name, Problems: gone}
 	}
-	return stats, writeFileAtomic(filepath.Join(root, ManifestName), r.raw, 0o644)
+	return stats, atomicfile.Write(filepath.Join(root, ManifestName), r.raw, 0o644)
 }
 
 // extract writes one entry under root, or keeps the copy already there.

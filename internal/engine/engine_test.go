@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,10 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubexm/kubexm/internal/failure"
+	"github.com/kubexm/kubexm/internal/golden"
 	"github.com/kubexm/kubexm/internal/host"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // namedHost is a host that only has a name. The engine never touches a host
 // itself, only its steps do, so its tests need nothing more; steps that run
@@ -525,29 +522,8 @@ func TestPlanGolden(t *testing.T) {
 	if err := plan.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "plan.txt", text.Bytes())
-	golden(t, "plan.json", js.Bytes())
-}
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, "plan.txt", text.Bytes())
+	golden.Check(t, "plan.json", js.Bytes())
 }
 
 func TestParseMode(t *testing.T) {

@@ -5,9 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/kubexm/kubexm/internal/atomicfile"
 )
 
 // Cache keeps downloads outside the bundle so that a second make-tar with
@@ -47,7 +48,10 @@ func (c *Cache) Document(ctx context.Context, rawURL string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(p, data); err != nil {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, fmt.Errorf("caching %s: %w", redacted(rawURL), err)
+	}
+	if err := atomicfile.Write(p, data, 0o644); err != nil {
 		return nil, fmt.Errorf("caching %s: %w", redacted(rawURL), err)
 	}
 	return data, nil
@@ -76,7 +80,8 @@ func (c *Cache) client() *Client {
 	return c.Client
 }
 
-// place links or copies src to dst, replacing dst whole.
+// place links src to dst, or copies it where the file systems differ,
+// replacing dst whole.
 func place(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
@@ -84,39 +89,7 @@ func place(src, dst string) error {
 	tmp := dst + ".partial"
 	os.Remove(tmp)
 	if err := os.Link(src, tmp); err != nil {
-		if err := copyFile(src, tmp); err != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("copying %s to %s: %w", src, dst, err)
-		}
+		return atomicfile.Copy(src, dst, 0o644)
 	}
 	return os.Rename(tmp, dst)
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-func writeAtomic(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	tmp := p + ".partial"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, p)
 }

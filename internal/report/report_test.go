@@ -3,9 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubexm/kubexm/internal/engine"
+	"github.com/kubexm/kubexm/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // script is a short run: one task on two hosts, one of which fails after a
 // retry, the other skipping a step that is done.
@@ -58,7 +54,7 @@ func TestPlainGolden(t *testing.T) {
 	for _, e := range script() {
 		p.Report(e)
 	}
-	golden(t, "plain.txt", out.Bytes())
+	golden.Check(t, "plain.txt", out.Bytes())
 }
 
 func TestTerminalGolden(t *testing.T) {
@@ -68,7 +64,7 @@ func TestTerminalGolden(t *testing.T) {
 		term.Report(e)
 	}
 	got := strings.ReplaceAll(out.String(), "\x1b", "ESC")
-	golden(t, "terminal.txt", []byte(got))
+	golden.Check(t, "terminal.txt", []byte(got))
 }
 
 func TestJSONLines(t *testing.T) {
@@ -94,25 +90,5 @@ func TestJSONLines(t *testing.T) {
 func TestNewPicksPlainForAPipe(t *testing.T) {
 	if _, ok := New(Text, &bytes.Buffer{}).(*Plain); !ok {
 		t.Errorf("text output to a buffer: want the plain reporter (no spinner off a TTY)")
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
 	}
 }
