@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/kubexm/kubexm/internal/engine"
 	"github.com/kubexm/kubexm/internal/golden"
 )
