@@ -184,6 +184,13 @@ func (p *proxy) setCut(cut func(digest string, attempt int) bool) {
 	p.cut, p.got = cut, map[string]int{}
 }
 
+// attempts is how many times the blob was asked for since setCut.
+func (p *proxy) attempts(dgst string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.got[dgst]
+}
+
 func (p *proxy) shouldCut(dgst string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -255,6 +255,7 @@ func TestSaveErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.wantError) || !errors.Is(err, c.kind) {
 				t.Fatalf("error = %v, want %q (%v)", err, c.wantError, c.kind)
 			}
+			t.Log(err)
 			var refsListed []string
 			for _, img := range mustList(t, dir) {
 				refsListed = append(refsListed, img.Ref)

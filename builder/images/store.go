@@ -108,8 +108,11 @@ func (s *store) make(ctx context.Context, repo name.Repository, d v1.Descriptor)
 
 	for attempt := 0; ; attempt++ {
 		err := s.fetch(ctx, repo, d)
-		if err == nil || !retryable(err) || attempt >= s.retries {
+		if err == nil || !retryable(err) {
 			return err
+		}
+		if attempt >= s.retries {
+			return fmt.Errorf("after %d tries: %w", attempt+1, err)
 		}
 		select {
 		case <-time.After(s.delay << attempt):
