@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kubexm/kubexm/internal/failure"
+	"github.com/kubexm/kubexm/internal/redact"
 )
 
 // transport starts one program on a host and waits for it to end. It
@@ -47,7 +48,7 @@ type core struct {
 	isRoot func() bool
 	t      transport
 	opts   options
-	redact redactor
+	redact redact.Redactor
 
 	sudoMu    sync.Mutex
 	sudoKnown bool
@@ -62,7 +63,7 @@ func newCore(name, user string, opts options, secrets ...string) *core {
 		name:   name,
 		user:   user,
 		opts:   opts,
-		redact: newRedactor(opts.secrets, secrets, []string{opts.sudoPassword}),
+		redact: redact.New(opts.secrets, secrets, []string{opts.sudoPassword}),
 	}
 }
 
@@ -123,7 +124,7 @@ func (c *core) execute(ctx context.Context, cl call, p process) (Result, error) 
 		Duration: time.Since(start),
 	}
 
-	red := c.redact.with(cl.Secrets)
+	red := c.redact.With(cl.Secrets...)
 	switch {
 	case err != nil:
 		res.ExitCode = -1
@@ -166,7 +167,7 @@ func (c *core) record(cl call, res Result, err error) {
 	if c.opts.recorder == nil {
 		return
 	}
-	red := c.redact.with(cl.Secrets)
+	red := c.redact.With(cl.Secrets...)
 	rec := CommandRecord{
 		Host:     c.name,
 		Cmd:      red.String(cl.Cmd),

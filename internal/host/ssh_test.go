@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/kubexm/kubexm/internal/failure"
+	"github.com/kubexm/kubexm/internal/redact"
 	"github.com/kubexm/kubexm/internal/sshtest"
 )
 
@@ -343,7 +344,7 @@ func TestSSHSecretsBlanked(t *testing.T) {
 		if strings.Contains(text, "token-9f8e7d") || strings.Contains(text, "hostwide-s3cret") {
 			t.Errorf("%s shows a secret: %q", what, text)
 		}
-		if !strings.Contains(text, blank) {
+		if !strings.Contains(text, redact.Blank) {
 			t.Errorf("%s has no blanked secret: %q", what, text)
 		}
 	}

@@ -41,3 +41,11 @@ func (r Redactor) String(s string) string {
 	}
 	return s
 }
+
+// Bytes returns b with every secret replaced by Blank.
+func (r Redactor) Bytes(b []byte) []byte {
+	if len(r.secrets) == 0 || b == nil {
+		return b
+	}
+	return []byte(r.String(string(b)))
+}
