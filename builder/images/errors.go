@@ -73,19 +73,14 @@ func hasCode(te *transport.Error, codes ...transport.ErrorCode) bool {
 	return false
 }
 
-// retryable says whether trying again may help: not when the registry said
-// no, nor when the caller gave up.
+// retryable says whether trying a download again may help: not when the
+// caller gave up, nor when the registry answered with an error status (the
+// registry client has already retried those that may pass, such as 429 and
+// 503); yes when the body was cut short or did not match its digest.
 func retryable(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	var te *transport.Error
-	if errors.As(err, &te) {
-		switch te.StatusCode {
-		case http.StatusNotFound, http.StatusUnauthorized, http.StatusForbidden,
-			http.StatusBadRequest:
-			return false
-		}
-	}
-	return true
+	return !errors.As(err, &te)
 }

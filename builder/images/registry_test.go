@@ -142,7 +142,7 @@ type proxy struct {
 	blobGets atomic.Int64
 
 	mu  sync.Mutex
-	cut func(digest string, attempt int) bool
+	cut func(digest string, attempt int) fault
 	got map[string]int
 }
 
@@ -158,11 +158,14 @@ func startProxy(tb testing.TB, registry string) *proxy {
 			return
 		}
 		p.blobGets.Add(1)
-		if p.shouldCut(dgst) {
+		switch p.fault(dgst) {
+		case cutHalf:
 			p.serveHalf(w, r)
-			return
+		case unavailable:
+			http.Error(w, "try later", http.StatusServiceUnavailable)
+		default:
+			rp.ServeHTTP(w, r)
 		}
-		rp.ServeHTTP(w, r)
 	}))
 	tb.Cleanup(srv.Close)
 	p.host = strings.TrimPrefix(srv.URL, "http://")
@@ -177,8 +180,18 @@ func blobDigest(r *http.Request) (string, bool) {
 	return d, ok
 }
 
-// setCut chooses which downloads are cut; attempt counts from 1 per blob.
-func (p *proxy) setCut(cut func(digest string, attempt int) bool) {
+// fault is what the proxy does to one blob download.
+type fault int
+
+const (
+	pass        fault = iota
+	cutHalf           // send half the body, then drop the connection
+	unavailable       // answer 503
+)
+
+// setCut chooses what happens to each download; attempt counts from 1 per
+// blob.
+func (p *proxy) setCut(cut func(digest string, attempt int) fault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut, p.got = cut, map[string]int{}
@@ -191,11 +204,14 @@ func (p *proxy) attempts(dgst string) int {
 	return p.got[dgst]
 }
 
-func (p *proxy) shouldCut(dgst string) bool {
+func (p *proxy) fault(dgst string) fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.got[dgst]++
-	return p.cut != nil && p.cut(dgst, p.got[dgst])
+	if p.cut == nil {
+		return pass
+	}
+	return p.cut(dgst, p.got[dgst])
 }
 
 // serveHalf sends the headers and half the body of a blob, then drops the

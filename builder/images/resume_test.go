@@ -89,15 +89,21 @@ func TestSaveRetries(t *testing.T) {
 
 	cases := []struct {
 		name      string
-		cut       func(digest string, attempt int) bool
+		cut       func(digest string, attempt int) fault
 		retries   int
 		wantGets  int // of the first layer: 1 + retries when every try is cut
 		wantError string
 	}{
 		{name: "every first download cut", retries: 1, wantGets: 2,
-			cut: func(_ string, attempt int) bool { return attempt == 1 }},
+			cut: func(_ string, attempt int) fault { return faultIf(attempt == 1, cutHalf) }},
+		{name: "503 twice, then the blob", retries: 2, wantGets: 3,
+			cut: func(_ string, attempt int) fault {
+				return faultIf(attempt <= 2, unavailable)
+			}},
 		{name: "one blob always cut", retries: 2, wantGets: 3,
-			cut:       func(d string, _ int) bool { return d == bad.String() },
+			cut: func(d string, _ int) fault {
+				return faultIf(d == bad.String(), cutHalf)
+			},
 			wantError: "pulling image " + p.host + "/app:v1 from " + p.host},
 	}
 	for _, c := range cases {
@@ -158,4 +164,11 @@ func TestSaveProgress(t *testing.T) {
 			t.Errorf("image %s ended at %+v", ref, p)
 		}
 	}
+}
+
+func faultIf(cond bool, f fault) fault {
+	if cond {
+		return f
+	}
+	return pass
 }

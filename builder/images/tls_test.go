@@ -1,0 +1,111 @@
+package images
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// TestSaveMirrorWithPrivateCA serves ggcr's in-memory registry over TLS, with
+// a certificate from a CA of the test's own, on 127.0.0.2 (the registry
+// client talks plain HTTP to 127.0.0.1 whatever the options say).
+func TestSaveMirrorWithPrivateCA(t *testing.T) {
+	caPEM, cert := testPKI(t, net.ParseIP("127.0.0.2"))
+	l, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("cannot listen on 127.0.0.2: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(registry.New())
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "https://")
+
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	writeFile(t, caFile, string(caPEM))
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	img := platformImage(t, 2, "linux/amd64")
+	ref, _ := name.ParseReference(host + "/registry.k8s.io/pause:3.10.1")
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	if err := remote.Write(ref, img, remote.WithTransport(tr)); err != nil {
+		t.Fatal(err)
+	}
+	mirrors := map[string]string{"registry.k8s.io": host + "/registry.k8s.io"}
+
+	cases := []struct {
+		name      string
+		caFile    string
+		wantError string
+	}{
+		{name: "CA trusted", caFile: caFile},
+		{name: "CA unknown", wantError: "certificate signed by unknown authority"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			_, err := Save(context.Background(), dir, []string{"registry.k8s.io/pause:3.10.1"},
+				quick(Options{Mirrors: mirrors, CAFile: c.caFile, Retries: -1}))
+			if c.wantError != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantError) ||
+					!strings.Contains(err.Error(), "registry.k8s.io/pause:3.10.1") {
+					t.Fatalf("error = %v, want %q", err, c.wantError)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := mustList(t, dir); len(got) != 1 || got[0].Digest != digestOf(t, img) {
+				t.Errorf("List = %+v", got)
+			}
+		})
+	}
+}
+
+// testPKI makes a CA and a server certificate it signed for ip.
+func testPKI(t *testing.T, ip net.IP) ([]byte, tls.Certificate) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1),
+		Subject: pkix.Name{CommonName: "kubexm test CA"}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2),
+		Subject: pkix.Name{CommonName: ip.String()}, IPAddresses: []net.IP{ip},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{
+			x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	return caPEM, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
