@@ -121,26 +121,28 @@ func (c *Client) downloadAll(ctx context.Context, pkgs []*Package,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := make([]LocalPackage, len(pkgs))
-	errs := make([]error, len(pkgs))
 	next := make(chan int)
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		done int
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		done     int
+		firstErr error
 	)
 	for range downloadWorkers {
 		wg.Go(func() {
 			for i := range next {
 				path, err := c.Download(ctx, pkgs[i])
-				out[i], errs[i] = LocalPackage{Package: pkgs[i], Path: path}, err
-				if err != nil {
-					cancel()
-					continue
-				}
+				out[i] = LocalPackage{Package: pkgs[i], Path: path}
 				mu.Lock()
-				done++
-				if progress != nil {
-					progress(done, len(pkgs), pkgs[i])
+				if err != nil && firstErr == nil {
+					firstErr = err // the cause, not the cancellations after it
+					cancel()
+				}
+				if err == nil {
+					done++
+					if progress != nil {
+						progress(done, len(pkgs), pkgs[i])
+					}
 				}
 				mu.Unlock()
 			}
@@ -149,10 +151,8 @@ func (c *Client) downloadAll(ctx context.Context, pkgs []*Package,
 
 	feed(ctx, next, len(pkgs))
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return out, ctx.Err()
 }

@@ -74,7 +74,7 @@ func LookupDistro(id, version string) (Distro, error) {
 
 	if id == "ubuntu" {
 		return Distro{ID: id, Version: version, Codename: codename, Keyring: ubuntuKeyring,
-			Components: []string{"main", "universe"},
+			Components:   []string{"main", "universe"},
 			updateSuites: []string{"-updates", "-security"}}, nil
 	}
 	return Distro{ID: id, Version: version, Codename: codename, Keyring: debianKeyring,

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Download fetches a package's .deb into the cache, checked against the
@@ -22,7 +24,11 @@ func (c *Client) Download(ctx context.Context, p *Package) (string, error) {
 		return dst, nil
 	}
 
-	url := p.Repository + "/" + p.Filename
+	segments := strings.Split(p.Filename, "/")
+	for i, seg := range segments {
+		segments[i] = url.PathEscape(seg)
+	}
+	url := p.Repository + "/" + strings.Join(segments, "/")
 	if err := c.fetcher().File(ctx, url, dst, p.SHA256); err != nil {
 		return "", fmt.Errorf("package %s: %w", p, err)
 	}

@@ -10,7 +10,8 @@ import (
 
 // go-diskfs stamps the volume descriptor with the wall clock and each
 // Rock Ridge entry with the workspace files' change time (which no
-// program can set) and owners. normalise rewrites those fields in the
+// program can set) and owners. normalise rewrites those fields (and the
+// padding of the descriptor's identifiers) in the
 // finished image so that it depends on its content and t alone. The
 // offsets are those of ECMA-119 (volume descriptor, directory records)
 // and of SUSP/RRIP 1.12 (the PX, TF and CE entries).
@@ -38,6 +39,7 @@ func normalise(f *os.File, t time.Time) (int64, error) {
 	if pvd[0] != 1 || string(pvd[1:6]) != "CD001" {
 		return 0, fmt.Errorf("no primary volume descriptor at sector 16")
 	}
+	padIdentifiers(pvd)
 	long := longDate(t)
 	copy(pvd[pvdCreated:], long)
 	copy(pvd[pvdCreated+17:], long)
@@ -56,6 +58,23 @@ func normalise(f *os.File, t time.Time) (int64, error) {
 		return 0, err
 	}
 	return int64(binary.LittleEndian.Uint32(pvd[pvdVolumeSize:])), nil
+}
+
+// pvdStrings are the identifier fields of the volume descriptor (system,
+// volume, volume set, publisher, preparer, application, copyright,
+// abstract, bibliography), which ECMA-119 pads with spaces; go-diskfs pads
+// them with zero bytes, which blkid would show as part of the label.
+var pvdStrings = [][2]int{{8, 40}, {40, 72}, {190, 318}, {318, 446}, {446, 574},
+	{574, 702}, {702, 739}, {739, 776}, {776, 813}}
+
+func padIdentifiers(pvd []byte) {
+	for _, r := range pvdStrings {
+		for i := r[0]; i < r[1]; i++ {
+			if pvd[i] == 0 {
+				pvd[i] = ' '
+			}
+		}
+	}
 }
 
 type normaliser struct {

@@ -187,7 +187,7 @@ func TestResolve(t *testing.T) {
 			want: []string{"gawk=1:5.2.1-2", "needs-new-awk=1.0"}},
 		{name: "unversioned provides cannot meet a versioned relation",
 			request: []string{"needs-versioned-thing"},
-			err: "needs-versioned-thing depends on thing (>= 1) which no repository has"},
+			err:     "needs-versioned-thing depends on thing (>= 1) which no repository has"},
 		{name: "newest version, constraint picks an older one, pre-depends and :any",
 			request: []string{"tool"},
 			want:    []string{"data=1.5", "helper=1.0", "tool=2.0-1"}},
