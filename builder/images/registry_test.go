@@ -265,13 +265,29 @@ func withPlatform(tb testing.TB, img v1.Image, plat string) v1.Image {
 	return img
 }
 
-// multiArch is an OCI index with one random image per platform.
+// multiArch is an OCI index with one random image of two small layers per
+// platform.
 func multiArch(tb testing.TB, plats ...string) (v1.ImageIndex, map[string]v1.Image) {
+	tb.Helper()
+	return multiArchSized(tb, 0, plats...)
+}
+
+// multiArchSized is multiArch with three layers of size bytes each, when
+// size is not 0.
+func multiArchSized(tb testing.TB, size int64, plats ...string) (v1.ImageIndex,
+	map[string]v1.Image) {
 	tb.Helper()
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	imgs := map[string]v1.Image{}
 	for _, pl := range plats {
 		img := platformImage(tb, 2, pl)
+		if size > 0 {
+			big, err := random.Image(size, 3)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			img = withPlatform(tb, big, pl)
+		}
 		p, _ := v1.ParsePlatform(pl)
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img,
 			Descriptor: v1.Descriptor{Platform: p}})
