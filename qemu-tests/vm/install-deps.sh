@@ -5,7 +5,10 @@
 # Run it as root.
 set -eu
 
-packages="qemu-system-x86 qemu-utils debootstrap ovmf e2fsprogs util-linux xorriso isolinux"
+# xorriso, isolinux, dosfstools and mtools write the ISO that TestISOBoot
+# boots; the rest build and run the VMs.
+packages="qemu-system-x86 qemu-utils debootstrap ovmf e2fsprogs util-linux openssh-client
+	xorriso isolinux dosfstools mtools"
 
 missing=
 for p in $packages; do

@@ -114,16 +114,19 @@ func checkAirGap(t *testing.T, v *VM) {
 	}
 
 	for _, addr := range []string{"192.0.2.1/80", "1.1.1.1/443", "2001:db8::1/80"} {
-		// Timed inside the VM: an SSH round trip under TCG takes seconds.
-		cmd := fmt.Sprintf("s=$(date +%%s%%N); timeout 5 bash -c 'exec 3<>/dev/tcp/%s' 2>&1;"+
-			" echo rc=$?; echo ms=$(( ($(date +%%s%%N) - s) / 1000000 ))", addr)
-		out := v.MustRun(t, "root", cmd)
+		// The connect is timed by bash itself, around a builtin: an SSH
+		// round trip, or even a fork, takes long and varies under TCG.
+		script := `s=$EPOCHREALTIME; { : 3<>/dev/tcp/%s; } 2>&1; rc=$?; e=$EPOCHREALTIME;` +
+			` echo rc=$rc; echo us=$(( ${e/./} - ${s/./} ))`
+		cmd := fmt.Sprintf("timeout 10 bash -c '%s'", fmt.Sprintf(script, addr))
+		out, _ := v.Run("root", cmd)
 
-		if !strings.Contains(out, "Network is unreachable") || strings.Contains(out, "rc=0") {
+		if !strings.Contains(out, "Network is unreachable") || !strings.Contains(out, "rc=1") {
 			t.Errorf("connect to %s: want 'Network is unreachable', got: %s", addr, out)
 		}
-		var ms int
-		if _, err := fmt.Sscan(out[strings.LastIndex(out, "ms=")+3:], &ms); err != nil || ms > 1000 {
+		var us int
+		_, err := fmt.Sscan(out[strings.LastIndex(out, "us=")+3:], &us)
+		if err != nil || us > 500000 {
 			t.Errorf("connect to %s: want an immediate failure, got: %s", addr, out)
 		}
 	}
