@@ -25,6 +25,8 @@ type plan struct {
 	// blobs are the configs and layers of every kept manifest, each once.
 	blobs     []v1.Descriptor
 	platforms []string
+	// config is the config of a single image (not of an index's children).
+	config *v1.Descriptor
 	// entry is the index.json descriptor, once written.
 	entry v1.Descriptor
 }
@@ -171,19 +173,21 @@ func (r *run) addImage(ctx context.Context, p *plan, m manifest) (*v1.Platform, 
 		}
 	}
 
-	if len(r.platforms) == 0 || m.desc.Digest != p.top.desc.Digest {
+	if m.desc.Digest != p.top.desc.Digest {
 		return nil, nil
 	}
-	return r.configPlatform(ctx, p.img, mf.Config)
+	p.config = &mf.Config
+	if len(r.platforms) == 0 {
+		return nil, nil // write reads it once it is fetched
+	}
+	if err := r.store.ensure(ctx, p.img.pull.Context(), mf.Config); err != nil {
+		return nil, r.explain(err, p.img)
+	}
+	return r.readPlatform(p.img, mf.Config)
 }
 
-// configPlatform reads os/arch from an image's config, fetching it into the
-// layout (where it belongs anyway).
-func (r *run) configPlatform(ctx context.Context, img image, d v1.Descriptor) (*v1.Platform,
-	error) {
-	if err := r.store.ensure(ctx, img.pull.Context(), d); err != nil {
-		return nil, r.explain(err, img)
-	}
+// readPlatform reads the platform an image's config names, from the layout.
+func (r *run) readPlatform(img image, d v1.Descriptor) (*v1.Platform, error) {
 	raw, ok := r.store.local(d.Digest)
 	if !ok {
 		return nil, fmt.Errorf("image %s: config %s vanished from the layout", img.ref, d.Digest)

@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,4 +172,26 @@ func faultIf(cond bool, f fault) fault {
 		return f
 	}
 	return pass
+}
+
+// TestSaveCancelled stops a Save halfway: it returns the context's error,
+// records no image and leaves no unfinished download behind.
+func TestSaveCancelled(t *testing.T) {
+	reg := startRegistry(t, nil)
+	idx, _ := multiArchSized(t, 1<<20, "linux/amd64", "linux/arm64")
+	push(t, reg+"/big:v1", idx)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := quick(Options{Parallel: 1, Progress: func(p Progress) {
+		if p.Done > 0 && p.Done < p.Total {
+			cancel()
+		}
+	}})
+
+	dir := t.TempDir()
+	_, err := Save(ctx, dir, []string{reg + "/big:v1"}, opts)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), reg+"/big:v1") {
+		t.Fatalf("error = %v, want one naming the image and context.Canceled", err)
+	}
+	checkLayout(t, dir, 0)
 }

@@ -59,7 +59,7 @@ type run struct {
 // each one that is complete in index.json, and returns the failures of the
 // others joined, each naming its image.
 func Save(ctx context.Context, dir string, refs []string, opts Options) (*Result, error) {
-	r, imgs, err := start(dir, refs, opts)
+	r, imgs, err := start(ctx, dir, refs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,8 @@ func Save(ctx context.Context, dir string, refs []string, opts Options) (*Result
 }
 
 // start checks the options and references and opens the layout.
-func start(dir string, refs []string, opts Options) (*run, []image, error) {
+func start(ctx context.Context, dir string, refs []string, opts Options) (*run, []image,
+	error) {
 	s, err := opts.settle()
 	if err != nil {
 		return nil, nil, err
@@ -118,7 +119,7 @@ func start(dir string, refs []string, opts Options) (*run, []image, error) {
 	}
 	r := &run{settings: s, puller: puller, keychain: kc, index: ix,
 		progress: &progress{fn: s.Progress}}
-	r.store = &store{dir: filepath.Join(dir, "blobs", "sha256"), puller: puller,
+	r.store = &store{ctx: ctx, dir: filepath.Join(dir, "blobs", "sha256"), puller: puller,
 		slots: semaphore.NewWeighted(int64(s.Parallel)), retries: s.retries,
 		delay: s.RetryDelay, report: r.progress.add, calls: map[v1.Hash]*call{}}
 	return r, imgs, nil
@@ -145,13 +146,25 @@ func parseAll(refs []string, s *settings) ([]image, error) {
 
 // write fetches the blobs of a plan, then stores its manifests, then records
 // it in index.json: an entry is there only when everything it names is.
+//
+// A failed blob does not stop the image's other downloads: another image may
+// share them, and a later run reuses them.
 func (r *run) write(ctx context.Context, p *plan) error {
-	g, gctx := errgroup.WithContext(ctx)
+	var g errgroup.Group
 	for _, b := range p.blobs {
-		g.Go(func() error { return r.store.ensure(gctx, p.img.pull.Context(), b) })
+		g.Go(func() error { return r.store.ensure(ctx, p.img.pull.Context(), b) })
 	}
 	if err := g.Wait(); err != nil {
 		return r.explain(err, p.img)
+	}
+	if p.config != nil && len(p.platforms) == 0 {
+		plat, err := r.readPlatform(p.img, *p.config)
+		if err != nil {
+			return err
+		}
+		if plat != nil {
+			p.platforms = []string{platformString(*plat)}
+		}
 	}
 
 	for _, m := range p.children {

@@ -42,6 +42,8 @@ func TestSavePlatforms(t *testing.T) {
 	}{
 		{name: "single-arch image", ref: reg + "/single:v1", platforms: []string{"linux/amd64"},
 			wantRef: reg + "/single:v1"},
+		{name: "single-arch image, every platform", ref: reg + "/single:v1",
+			wantRef: reg + "/single:v1"},
 		{name: "index filtered to one platform", ref: reg + "/multi:v1",
 			platforms: []string{"linux/arm64"}, wantRef: reg + "/multi:v1",
 			wantKept: []string{"linux/arm64/v8"}, complete: true},

@@ -27,7 +27,8 @@ const partialSuffix = ".partial"
 // store is the blob pool of the layout: each blob is fetched once, by
 // whichever image needs it first, and only when no verified copy is there.
 type store struct {
-	dir     string // blobs/sha256 of the layout
+	ctx     context.Context // the run's
+	dir     string          // blobs/sha256 of the layout
 	puller  *remote.Puller
 	slots   *semaphore.Weighted
 	retries int
@@ -65,7 +66,9 @@ func (s *store) ensure(ctx context.Context, repo name.Repository, d v1.Descripto
 	s.calls[d.Digest] = c
 	s.mu.Unlock()
 
-	c.err = s.make(ctx, repo, d)
+	// The download outlives the asker's context: other images may be
+	// waiting for it. Only the whole run's context stops it.
+	c.err = s.make(s.ctx, repo, d)
 	if c.err != nil {
 		s.mu.Lock()
 		delete(s.calls, d.Digest) // a later image may try again

@@ -109,3 +109,43 @@ func testPKI(t *testing.T, ip net.IP) ([]byte, tls.Certificate) {
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 	return caPEM, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
+
+// TestSaveInsecure serves a registry over plain HTTP on 127.0.0.2, where
+// the registry client expects HTTPS unless told otherwise.
+func TestSaveInsecure(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("cannot listen on 127.0.0.2: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(registry.New())
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ref, _ := name.ParseReference(host+"/app:v1", name.Insecure)
+	if err := remote.Write(ref, platformImage(t, 1, "linux/amd64")); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		name      string
+		insecure  bool
+		wantError string
+	}{
+		{name: "plain HTTP allowed", insecure: true},
+		{name: "HTTPS expected", wantError: "pulling image " + host + "/app:v1 from " + host},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Save(context.Background(), t.TempDir(), []string{host + "/app:v1"},
+				quick(Options{Insecure: c.insecure, Retries: -1}))
+			if c.wantError == "" && err != nil {
+				t.Fatal(err)
+			}
+			if c.wantError != "" && (err == nil || !strings.Contains(err.Error(), c.wantError)) {
+				t.Fatalf("error = %v, want %q", err, c.wantError)
+			}
+		})
+	}
+}
