@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"helm.sh/helm/v4/pkg/registry"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
@@ -55,14 +57,16 @@ func pullOCI(ctx context.Context, ref Ref, dst string, opts Options) error {
 // ociCause says in words what a registry's refusal means.
 func ociCause(err error, host string) error {
 	var er *errcode.ErrorResponse
-	if !errors.As(err, &er) {
-		return err
-	}
-	switch er.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return fmt.Errorf("registry %s refused the credentials (or needs some): %w", host, err)
-	case http.StatusNotFound:
-		return marked{fmt.Errorf("no such tag in the registry: %w", err), ErrNotFound}
+	switch {
+	case errors.Is(err, auth.ErrBasicCredentialNotFound):
+		return fmt.Errorf("registry %s asks for credentials (401) and none were given: %w",
+			host, err)
+	case errors.As(err, &er) && (er.StatusCode == http.StatusUnauthorized ||
+		er.StatusCode == http.StatusForbidden):
+		return fmt.Errorf("registry %s refused the credentials: %w", host, err)
+	case errors.Is(err, errdef.ErrNotFound) ||
+		errors.As(err, &er) && er.StatusCode == http.StatusNotFound:
+		return marked{fmt.Errorf("the registry has no such tag: %w", err), ErrNotFound}
 	}
 	return err
 }

@@ -140,12 +140,12 @@ func (r Ref) validate() error {
 func checkArchive(file string, ref Ref) error {
 	ch, err := loader.LoadFile(file)
 	if err != nil {
-		return fmt.Errorf("loading %s: %w", file, err)
+		return fmt.Errorf("the archive does not load as a chart: %w", err)
 	}
 
 	md := ch.Metadata
 	if md.Name != ref.Name || md.Version != ref.Version {
-		return fmt.Errorf("%s holds chart %s %s, not %s %s", file, md.Name, md.Version,
+		return fmt.Errorf("the archive holds chart %s %s, not %s %s", md.Name, md.Version,
 			ref.Name, ref.Version)
 	}
 	return nil
