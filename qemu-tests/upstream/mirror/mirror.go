@@ -173,7 +173,8 @@ func (m *Mirror) start(ctx context.Context, o Options, www, registryBin string) 
 	m.registry, err = startRegistry(ctx, registryOptions{
 		bin: filepath.Join(registryBin, "registry"), data: filepath.Join(o.Cache, "registry-data"),
 		runDir: m.runDir, host: o.Host, certFile: certFile, keyFile: keyFile,
-		user: o.User, password: o.Password, tls: m.TLSConfig(), log: o.Log})
+		user: o.User, password: o.Password, tls: m.TLSConfig(),
+		logName: filepath.Join(o.Cache, "logs", "registry.log")})
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,9 @@ package mirror
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -36,6 +36,7 @@ storage:
     enabled: true
 http:
   addr: %q
+  secret: %q
   tls:
     certificate: %q
     key: %q
@@ -55,7 +56,7 @@ func startRegistry(ctx context.Context, o registryOptions) (*registryProcess, er
 		return nil, err
 	}
 
-	config := fmt.Sprintf(registryConfig, o.data, addr, o.certFile, o.keyFile)
+	config := fmt.Sprintf(registryConfig, o.data, addr, rand.Text(), o.certFile, o.keyFile)
 	if o.user != "" {
 		htpasswd := filepath.Join(o.runDir, "htpasswd")
 		if err := writeHtpasswd(htpasswd, o.user, o.password); err != nil {
@@ -70,7 +71,15 @@ func startRegistry(ctx context.Context, o registryOptions) (*registryProcess, er
 
 	p := &registryProcess{addr: addr, done: make(chan error, 1)}
 	p.cmd = exec.Command(o.bin, "serve", configFile)
-	p.cmd.Stdout, p.cmd.Stderr = o.log, o.log
+	if err := os.MkdirAll(filepath.Dir(o.logName), 0o755); err != nil {
+		return nil, fmt.Errorf("creating the registry log folder: %w", err)
+	}
+	logFile, err := os.OpenFile(o.logName, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening registry log %s: %w", o.logName, err)
+	}
+	defer logFile.Close()
+	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting registry %s: %w", o.bin, err)
 	}
@@ -78,7 +87,7 @@ func startRegistry(ctx context.Context, o registryOptions) (*registryProcess, er
 
 	if err := p.waitReady(ctx, o.tls); err != nil {
 		p.stop()
-		return nil, err
+		return nil, fmt.Errorf("%w (see %s)", err, o.logName)
 	}
 	return p, nil
 }
@@ -89,7 +98,8 @@ type registryOptions struct {
 	certFile, keyFile       string
 	user, password          string
 	tls                     *tls.Config
-	log                     io.Writer
+	// logName is the file the registry's output is appended to.
+	logName string
 }
 
 // waitReady polls the registry's API root until it answers; 401 counts, as it means auth is on.
