@@ -26,6 +26,9 @@ func Normalize(image string) (string, error) {
 		repo, tag = rest[:i], rest[i+1:]
 	}
 
+	if repo == "" || strings.HasSuffix(repo, "/") {
+		return "", fmt.Errorf("image %q: no repository", image)
+	}
 	host, path, found := strings.Cut(repo, "/")
 	if !found || !strings.ContainsAny(host, ".:") && host != "localhost" {
 		host, path = dockerHub, repo
