@@ -167,24 +167,32 @@ func (r *run) write(ctx context.Context, p *plan) error {
 		}
 	}
 
+	complete, err := r.putManifests(p)
+	if err != nil {
+		return fmt.Errorf("image %s: %w", p.img.ref, err)
+	}
+	p.entry = entry(p, complete)
+	return r.index.put(p.entry)
+}
+
+// putManifests stores the children, the complete index if there is one
+// (and returns its digest), and last the manifest the reference names.
+func (r *run) putManifests(p *plan) (v1.Hash, error) {
 	for _, m := range p.children {
 		if _, err := r.store.put(m.raw); err != nil {
-			return fmt.Errorf("image %s: %w", p.img.ref, err)
+			return v1.Hash{}, err
 		}
 	}
 	var complete v1.Hash
 	if p.complete != nil {
 		h, err := r.store.put(p.complete)
 		if err != nil {
-			return fmt.Errorf("image %s: %w", p.img.ref, err)
+			return v1.Hash{}, err
 		}
 		complete = h
 	}
-	if _, err := r.store.put(p.top.raw); err != nil {
-		return fmt.Errorf("image %s: %w", p.img.ref, err)
-	}
-	p.entry = entry(p, complete)
-	return r.index.put(p.entry)
+	_, err := r.store.put(p.top.raw)
+	return complete, err
 }
 
 // entry is the index.json descriptor of a plan.
