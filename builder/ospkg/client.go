@@ -89,7 +89,11 @@ func (c *Client) packages(ctx context.Context, src Source, arch string) ([]*Pack
 
 	var out []*Package
 	for _, comp := range src.Components {
-		for _, a := range []string{arch, "all"} {
+		arches := []string{arch}
+		if slices.Contains(rel.Architectures, "all") && !rel.AllInArch {
+			arches = append(arches, "all") // as apt does
+		}
+		for _, a := range arches {
 			pkgs, err := c.component(ctx, src, rel, comp, a)
 			if err != nil {
 				return nil, err
@@ -101,8 +105,9 @@ func (c *Client) packages(ctx context.Context, src Source, arch string) ([]*Pack
 }
 
 // component reads comp/binary-arch/Packages in the first form the Release
-// file lists. A missing binary-all index is no error: older suites keep
-// those packages in each architecture's index.
+// file lists. The binary-all index is read only where the Release file
+// lists architecture "all" and does not say its packages are in the
+// others' indexes anyway; a missing one is no error.
 func (c *Client) component(ctx context.Context, src Source, rel *Release, comp,
 	arch string) ([]*Package, error) {
 	base := comp + "/binary-" + arch + "/Packages"
@@ -112,7 +117,7 @@ func (c *Client) component(ctx context.Context, src Source, rel *Release, comp,
 			continue
 		}
 		url := c.suiteURL(src) + "/" + base + z.ext
-		path, err := c.cached(ctx, url, sum)
+		path, err := c.index(ctx, url, rel.ByHash, sum)
 		if err != nil {
 			return nil, fmt.Errorf("index %s of %s: %w", base+z.ext, src, err)
 		}
@@ -126,6 +131,22 @@ func (c *Client) component(ctx context.Context, src Source, rel *Release, comp,
 		return nil, nil
 	}
 	return nil, fmt.Errorf("%s: the Release file lists no %s index", src, base)
+}
+
+// index fetches an index, by its digest where the suite offers that (a
+// mirror in the middle of an update serves the new index under the old
+// name, but every index under its digest), else by name.
+func (c *Client) index(ctx context.Context, url string, byHash bool,
+	sum FileSum) (string, error) {
+	if byHash {
+		hashed := url[:strings.LastIndexByte(url, '/')] + "/by-hash/SHA256/" + sum.SHA256
+		path, err := c.cached(ctx, hashed, sum)
+		var se *fetch.StatusError
+		if !errors.As(err, &se) || se.Status != http.StatusNotFound {
+			return path, err
+		}
+	}
+	return c.cached(ctx, url, sum)
 }
 
 // cached fetches url into the cache under its SHA256 unless it is there.
@@ -185,7 +206,7 @@ func (c *Client) Release(ctx context.Context, src Source) (*Release, error) {
 			rel.ValidUntil.UTC().Format(time.DateOnly))
 	}
 	for _, comp := range src.Components {
-		if !slices.Contains(rel.Components, comp) {
+		if !hasComponent(rel.Components, comp) {
 			return nil, fmt.Errorf("%s: the suite has no component %s (it has %s)", where, comp,
 				strings.Join(rel.Components, " "))
 		}
@@ -227,6 +248,14 @@ func (c *Client) detachedRelease(ctx context.Context, src Source) ([]byte, strin
 		return nil, url, fmt.Errorf("%s.gpg: %w", url, err)
 	}
 	return text, url, nil
+}
+
+// hasComponent reports whether a Release file's component list has comp,
+// also as Debian's security archive spells it ("updates/main").
+func hasComponent(list []string, comp string) bool {
+	return slices.ContainsFunc(list, func(c string) bool {
+		return c == comp || strings.HasSuffix(c, "/"+comp)
+	})
 }
 
 func (c *Client) suiteURL(src Source) string {

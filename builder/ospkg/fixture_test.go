@@ -195,7 +195,7 @@ func releaseText(suite, arch string, indexes map[string][]byte) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Origin: Debian\nSuite: stable\nCodename: %s\n", suite)
 	fmt.Fprintf(&b, "Date: Sat, 17 May 2025 09:26:09 UTC\n")
-	fmt.Fprintf(&b, "Architectures: %s arm64\nComponents: main contrib\n", arch)
+	fmt.Fprintf(&b, "Architectures: all %s arm64\nComponents: main contrib\n", arch)
 	b.WriteString("SHA256:\n")
 	for _, rel := range sortedNames(indexes) {
 		sum := sha256.Sum256(indexes[rel])

@@ -20,6 +20,14 @@ type Release struct {
 	Architectures []string
 	Components    []string
 	ValidUntil    time.Time // zero when the file sets no end
+	// ByHash says the suite also serves each index under
+	// by-hash/SHA256/<digest> beside it (Acquire-By-Hash: yes), which
+	// stays right while a mirror is half-way through an update.
+	ByHash bool
+	// AllInArch says the Architecture: all packages are in every
+	// architecture's index too (No-Support-for-Architecture-all:
+	// Packages), so apt reads no binary-all index, and neither do we.
+	AllInArch bool
 	// Files maps an index's path below dists/<suite>/ to its checksum.
 	Files map[string]FileSum
 }
@@ -79,6 +87,8 @@ func parseRelease(text []byte) (*Release, error) {
 		Architectures: strings.Fields(s.Get("Architectures")),
 		Components:    strings.Fields(s.Get("Components")),
 		Files:         map[string]FileSum{},
+		ByHash:        strings.EqualFold(s.Get("Acquire-By-Hash"), "yes"),
+		AllInArch:     s.Get("No-Support-for-Architecture-all") == "Packages",
 	}
 	if v := s.Get("Valid-Until"); v != "" {
 		if rel.ValidUntil, err = mail.ParseDate(v); err != nil {

@@ -16,7 +16,8 @@ type Base struct {
 	Priorities []string
 	// Packages names more packages assumed installed. A name the index
 	// has stands for its newest version (and what it provides); a name it
-	// lacks is taken to meet any version constraint.
+	// lacks is taken to meet any version constraint. The dependencies of
+	// the base's packages, as the index resolves them, are in it too.
 	Packages []string
 }
 
@@ -125,7 +126,9 @@ func Resolve(ix *Index, requested []string, base Base) (*Resolution, error) {
 	return res, nil
 }
 
-// newBase builds the installed set that spec describes.
+// newBase builds the installed set that spec describes, with the
+// dependencies of its packages: a host that has a package has what it
+// depends on.
 func newBase(ix *Index, spec Base) *installed {
 	s := newInstalled()
 	for _, ps := range ix.byName {
@@ -140,7 +143,37 @@ func newBase(ix *Index, spec Base) *installed {
 			s.assumed[name] = true
 		}
 	}
+
+	queue := make([]*Package, 0, len(s.byName))
+	for _, p := range s.byName {
+		queue = append(queue, p)
+	}
+	sort.Slice(queue, func(i, j int) bool { return queue[i].Name < queue[j].Name })
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		queue = append(queue, closeOver(ix, s, p)...)
+	}
 	return s
+}
+
+// closeOver adds to s what p needs and s lacks, and returns the added
+// packages. What the index cannot satisfy is the base's own business.
+func closeOver(ix *Index, s *installed, p *Package) []*Package {
+	var added []*Package
+	for _, alts := range slices.Concat(p.PreDepends, p.Depends) {
+		if slices.ContainsFunc(alts, s.satisfies) {
+			continue
+		}
+		for _, rel := range alts {
+			if c := ix.candidates(rel); len(c) > 0 && s.byName[c[0].Name] == nil {
+				s.add(c[0])
+				added = append(added, c[0])
+				break
+			}
+		}
+	}
+	return added
 }
 
 // want makes sure one of alts is installed, choosing a package if neither

@@ -132,6 +132,11 @@ Version: 1.0
 Architecture: amd64
 Depends: libgone1 (>= 3) | libgone2
 
+Package: ipset-like
+Version: 1.0
+Architecture: amd64
+Depends: libnfnetlink0, libmnl0 (>= 1.0), libc6
+
 Package: wants-new-data
 Version: 1.0
 Architecture: amd64
@@ -199,6 +204,8 @@ func TestResolve(t *testing.T) {
 			inBase: []string{"base"}},
 		{name: "base name the index lacks meets any version", request: []string{"needs-libfoo"},
 			base: Base{Packages: []string{"libfoo"}}, want: []string{"needs-libfoo=1.0"}},
+		{name: "dependencies of the base are in it", request: []string{"ipset-like"},
+			base: Base{Packages: []string{"conntrack"}}, want: []string{"ipset-like=1.0"}},
 		{name: "missing dependency", request: []string{"needs-libfoo"},
 			err: "needs-libfoo depends on libfoo (>= 2) which no repository has"},
 		{name: "missing request", request: []string{"nosuch"},

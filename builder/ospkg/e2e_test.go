@@ -1,0 +1,92 @@
+//go:build e2e
+
+package ospkg
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubexm/kubexm/internal/fetch"
+	"github.com/kubexm/kubexm/profiles"
+	"github.com/kubexm/kubexm/qemu-tests/vm"
+)
+
+// debianSources are the machine's apt entries for Debian 12: the release,
+// its updates and its security suite.
+func debianSources(t *testing.T) []Source {
+	t.Helper()
+	all, err := ReadAptSources("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Source
+	for _, s := range all {
+		switch s.Suite {
+		case "bookworm", "bookworm-updates", "bookworm-security":
+			if slices.Contains(s.Components, "main") {
+				out = append(out, Source{URL: s.URL, Suite: s.Suite, Components: []string{"main"}})
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("the apt sources of this machine name no Debian 12 (bookworm) suite")
+	}
+	return out
+}
+
+// TestCollectDebian12Worker builds the OS-package image of a worker of
+// the default profile from the Debian mirror, checked against the real
+// debian-archive-keyring, against the QEMU hosts' base (minbase, that is
+// Priority required and apt, plus the test image's packages).
+func TestCollectDebian12Worker(t *testing.T) {
+	prof, err := profiles.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	requested := prof.PackagesFor("worker")
+	bundleDir := t.TempDir()
+	var fetched int
+	res, err := Collect(context.Background(), Options{
+		Distro: "debian", Version: "12", Arch: "amd64",
+		Sources:  debianSources(t),
+		Packages: requested,
+		Base: Base{Priorities: []string{"required"},
+			Packages: append([]string{"apt"}, vm.DefaultPackages...)},
+		Cache:  filepath.Join(t.TempDir(), "cache"),
+		Bundle: bundleDir,
+		Time:   time.Date(2025, 5, 20, 0, 0, 0, 0, time.UTC),
+		Fetch:  &fetch.Client{},
+		// The mirror may be a dated snapshot, as this machine's apt
+		// configuration allows (Acquire::Check-Valid-Until).
+		IgnoreValidUntil: true,
+		Progress:         func(done, total int, _ *Package) { fetched = done },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var names []string
+	for _, p := range res.Packages {
+		names = append(names, p.Name)
+	}
+	t.Logf("%d packages (%d fetched), in the base already: %s", len(names), fetched,
+		strings.Join(res.InBase, " "))
+	t.Logf("packages: %s", strings.Join(names, " "))
+	for _, want := range []string{"conntrack", "socat", "ipset", "ebtables",
+		"libnetfilter-conntrack3", "chrony", "nfs-common"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("%s is not in the image", want)
+		}
+	}
+	for _, base := range []string{"libc6", "iproute2", "apt"} {
+		if slices.Contains(names, base) {
+			t.Errorf("%s is in the base but also in the image", base)
+		}
+	}
+	files := readISO(t, filepath.Join(bundleDir, res.ISO))
+	checkIndexes(t, files)
+}
