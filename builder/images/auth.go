@@ -3,6 +3,7 @@ package images
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/config/configfile"
@@ -31,12 +32,14 @@ func (o *settings) keychain() (authn.Keychain, error) {
 	return authn.NewMultiKeychain(chain...), nil
 }
 
-// staticKeychain holds the credentials of the config, by registry host.
+// staticKeychain holds the credentials of the config, by registry host. A
+// key may be a mirror prefix (host/path): only its host counts.
 type staticKeychain map[string]Credential
 
 // Resolve implements authn.Keychain.
 func (k staticKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
-	for host, c := range k {
+	for key, c := range k {
+		host, _, _ := strings.Cut(key, "/")
 		if hostName(host) == hostName(r.RegistryStr()) {
 			return authn.FromConfig(authn.AuthConfig{Username: c.Username, Password: c.Password}),
 				nil

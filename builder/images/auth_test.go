@@ -36,6 +36,8 @@ func TestSaveCredentials(t *testing.T) {
 		{name: "right password", opts: Options{Credentials: map[string]Credential{
 			reg: {login.name, login.password}}}},
 		{name: "docker config file", opts: Options{DockerConfig: goodConfig}},
+		{name: "credentials under a mirror prefix", opts: Options{Credentials: map[string]Credential{
+			reg + "/some/prefix": {login.name, login.password}}}},
 		{name: "credentials before the docker config", opts: Options{DockerConfig: goodConfig,
 			Credentials: map[string]Credential{reg: {login.name, "wrong-pw-1234"}}},
 			wantError: "refused the credentials"},

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"path/filepath"
 
 	"github.com/kubexm/kubexm/builder/images"
+	"github.com/kubexm/kubexm/internal/bundle"
 )
 
 // Save the images of a cluster whose hosts are amd64 and arm64, pulling
@@ -22,14 +24,15 @@ func ExampleSave() {
 			fmt.Printf("\r%s %d/%d bytes", p.Image, p.Done, p.Total)
 		},
 	}
+	dir := filepath.Join(bundle.Dir, bundle.ImagesDir)
 	refs := []string{"registry.k8s.io/pause:3.10.1", "registry.k8s.io/coredns/coredns:v1.12.1"}
-	res, err := images.Save(context.Background(), ".kubexm/images", refs, opts)
+	res, err := images.Save(context.Background(), dir, refs, opts)
 	if err != nil {
 		log.Fatal(err) // every image that failed, each by name
 	}
 	fmt.Printf("\n%d blobs fetched, %d already there\n", res.Fetched, res.Reused)
 
-	list, err := images.List(".kubexm/images")
+	list, err := images.List(dir)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package images
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,9 +51,10 @@ func openLayout(dir string) (*index, error) {
 		return nil, fmt.Errorf("creating image layout %s: %w", dir, err)
 	}
 	stale, _ := filepath.Glob(filepath.Join(blobs, ".*"+partialSuffix))
+	stale = append(stale, filepath.Join(dir, "index.json"+partialSuffix))
 	for _, p := range stale {
-		if err := os.Remove(p); err != nil {
-			return nil, fmt.Errorf("removing unfinished blob %s: %w", p, err)
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("removing unfinished file %s: %w", p, err)
 		}
 	}
 	lf := filepath.Join(dir, "oci-layout")
@@ -80,7 +82,7 @@ func readIndex(path string) (*v1.IndexManifest, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	m, err := v1.ParseIndexManifest(strings.NewReader(string(data)))
+	m, err := v1.ParseIndexManifest(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}

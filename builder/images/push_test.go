@@ -62,7 +62,7 @@ func TestFilteredLayoutOnAStrictRegistry(t *testing.T) {
 	}
 	t.Logf("the original index, refused as expected: %v", err)
 
-	complete := layoutIndex(t, dir, img.CompleteIndex)
+	complete := layoutIndex(t, dir, img.CompleteIndex, img.MediaType)
 	if err := remote.WriteIndex(repo.Tag("v1"), complete); err != nil {
 		t.Fatalf("pushing the complete index: %v", err)
 	}

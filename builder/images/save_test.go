@@ -1,6 +1,7 @@
 package images
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -31,6 +32,8 @@ func TestSavePlatforms(t *testing.T) {
 	idx, children := multiArch(t, "linux/amd64", "linux/arm64/v8", "linux/s390x")
 	push(t, reg+"/multi:v1", idx)
 	idxDigest := digestOf(t, idx)
+	dockerList := mutate.IndexMediaType(idx, types.DockerManifestList)
+	push(t, reg+"/dockerlist:v1", dockerList)
 
 	cases := []struct {
 		name      string
@@ -39,6 +42,7 @@ func TestSavePlatforms(t *testing.T) {
 		wantRef   string
 		wantKept  []string // platforms whose blobs the layout must hold, and no others
 		complete  bool     // a complete index is stored beside the original
+		index     v1.Hash  // the index's digest, when it is not idx's
 	}{
 		{name: "single-arch image", ref: reg + "/single:v1", platforms: []string{"linux/amd64"},
 			wantRef: reg + "/single:v1"},
@@ -52,6 +56,9 @@ func TestSavePlatforms(t *testing.T) {
 			wantKept: []string{"linux/amd64", "linux/arm64/v8"}, complete: true},
 		{name: "index with every platform", ref: reg + "/multi:v1", wantRef: reg + "/multi:v1",
 			wantKept: []string{"linux/amd64", "linux/arm64/v8", "linux/s390x"}},
+		{name: "docker manifest list", ref: reg + "/dockerlist:v1",
+			platforms: []string{"linux/arm64"}, wantRef: reg + "/dockerlist:v1",
+			wantKept: []string{"linux/arm64/v8"}, complete: true, index: digestOf(t, dockerList)},
 		{name: "digest reference", ref: reg + "/multi@" + idxDigest.String(),
 			platforms: []string{"linux/arm64"}, wantRef: reg + "/multi@" + idxDigest.String(),
 			wantKept: []string{"linux/arm64/v8"}, complete: true},
@@ -79,7 +86,8 @@ func TestSavePlatforms(t *testing.T) {
 				checkSingle(t, dir, listed[0], single)
 				return
 			}
-			checkIndex(t, dir, listed[0], idxDigest, children, c.wantKept, c.complete)
+			index := cmp.Or(c.index, idxDigest)
+			checkIndex(t, dir, listed[0], index, children, c.wantKept, c.complete)
 		})
 	}
 }
@@ -141,7 +149,7 @@ func checkIndex(t *testing.T, dir string, got Image, idxDigest v1.Hash,
 	check := orig
 	if complete {
 		want = append(want, got.CompleteIndex.Hex)
-		check = layoutIndex(t, dir, got.CompleteIndex)
+		check = layoutIndex(t, dir, got.CompleteIndex, got.MediaType)
 	}
 	if err := validate.Index(check); err != nil {
 		t.Errorf("validate.Index: %v", err)
@@ -325,8 +333,8 @@ func layoutImage(t *testing.T, dir string, h v1.Hash) v1.Image {
 
 // layoutIndex opens index h of the layout at dir, which index.json need not
 // list (the complete index is a blob of its own), through a second layout
-// that shares the blobs and lists only h.
-func layoutIndex(t *testing.T, dir string, h v1.Hash) v1.ImageIndex {
+// that shares the blobs and lists only h, of media type mt.
+func layoutIndex(t *testing.T, dir string, h v1.Hash, mt types.MediaType) v1.ImageIndex {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(dir, "blobs", "sha256", h.Hex))
 	if err != nil {
@@ -340,7 +348,7 @@ func layoutIndex(t *testing.T, dir string, h v1.Hash) v1.ImageIndex {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := v1.Descriptor{MediaType: types.OCIImageIndex, Digest: h, Size: int64(len(raw))}
+	d := v1.Descriptor{MediaType: mt, Digest: h, Size: int64(len(raw))}
 	if err := p.AppendDescriptor(d); err != nil {
 		t.Fatal(err)
 	}
