@@ -93,7 +93,8 @@ func (c Credential) String() string { return c.Username + ":<redacted>" }
 func (c Credential) GoString() string { return c.String() }
 
 // Progress is what Save has copied so far. Totals are known before the first
-// blob is fetched; blobs already in the layout count as done at once.
+// layer is fetched (only the configs of single-platform images, read to check
+// their platform, come earlier); blobs already in the layout count as done.
 type Progress struct {
 	// Image is the upstream reference whose blob moved.
 	Image string

@@ -57,7 +57,8 @@ type run struct {
 // creating it if need be and adding to it otherwise: blobs already there
 // with the right digest are not fetched again. It tries every image, records
 // each one that is complete in index.json, and returns the failures of the
-// others joined, each naming its image.
+// others joined, each naming its image. Two Saves must not share a layout
+// at the same time.
 func Save(ctx context.Context, dir string, refs []string, opts Options) (*Result, error) {
 	r, imgs, err := start(ctx, dir, refs, opts)
 	if err != nil {
