@@ -151,6 +151,9 @@ func (c *Client) index(ctx context.Context, url string, byHash bool,
 
 // cached fetches url into the cache under its SHA256 unless it is there.
 func (c *Client) cached(ctx context.Context, url string, sum FileSum) (string, error) {
+	if c.Cache == "" {
+		return "", fmt.Errorf("no cache folder to keep %s in", url)
+	}
 	dst := filepath.Join(c.Cache, "by-hash", sum.SHA256)
 	if have, err := sha256File(dst); err == nil && have == sum.SHA256 {
 		return dst, nil

@@ -63,6 +63,10 @@ const downloadWorkers = 4
 // downloads them, writes the repository and packs it as the bundle's
 // ISO image for the distribution, version and architecture.
 func Collect(ctx context.Context, o Options) (*Result, error) {
+	if o.Cache == "" || o.Bundle == "" || o.Time.IsZero() || len(o.Sources) == 0 {
+		return nil, fmt.Errorf("os packages %s %s: Sources, Cache, Bundle and Time are "+
+			"required", o.Distro, o.Version)
+	}
 	d, err := LookupDistro(o.Distro, o.Version)
 	if err != nil {
 		return nil, err

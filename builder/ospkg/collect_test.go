@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	diskfs "github.com/diskfs/go-diskfs"
 	"github.com/diskfs/go-diskfs/filesystem"
@@ -37,7 +38,7 @@ func collect(t *testing.T, u *upstream, keyring []byte, cache, bundleDir string)
 
 func TestCollect(t *testing.T) {
 	t.Parallel()
-	u := newUpstream(t, false)
+	u := newUpstream(t, fixtureOpts{})
 	bundleDir, cache := t.TempDir(), t.TempDir()
 	res, err := collect(t, u, publicKey(t, u.key), cache, bundleDir)
 	if err != nil {
@@ -76,7 +77,7 @@ func TestCollect(t *testing.T) {
 
 func TestCollectAgainIsCachedAndReproducible(t *testing.T) {
 	t.Parallel()
-	u := newUpstream(t, true) // Release + Release.gpg, no InRelease
+	u := newUpstream(t, fixtureOpts{detached: true}) // no InRelease
 	cache := t.TempDir()
 	first, second := t.TempDir(), t.TempDir()
 	res, err := collect(t, u, publicKey(t, u.key), cache, first)
@@ -103,20 +104,32 @@ func TestCollectAgainIsCachedAndReproducible(t *testing.T) {
 	}
 }
 
+// A mirror half-way through an update serves the next index under the
+// plain name; the signed one is still there by hash, and is read.
+func TestCollectReadsIndexesByHash(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t, fixtureOpts{byHash: true, validUntil: time.Now().Add(time.Hour)})
+	p := filepath.Join(u.root, "dists/bookworm/main/binary-"+u.arch+"/Packages.xz")
+	writeFile(t, p, xzBytes(t, []byte("Package: next\nVersion: 1\nArchitecture: all\n")))
+	if _, err := collect(t, u, publicKey(t, u.key), t.TempDir(), t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCollectRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		name     string
-		detached bool
-		spoil    func(t *testing.T, u *upstream)
-		keyring  func(t *testing.T, u *upstream) []byte
-		want     []string
+		name    string
+		opts    fixtureOpts
+		spoil   func(t *testing.T, u *upstream)
+		keyring func(t *testing.T, u *upstream) []byte
+		want    []string
 	}{
 		{name: "tampered InRelease", spoil: func(t *testing.T, u *upstream) {
 			replaceIn(t, filepath.Join(u.root, "dists/bookworm/InRelease"), "Codename: bookworm",
 				"Codename: bookwork")
 		}, want: []string{"dists/bookworm/InRelease", "bad signature"}},
-		{name: "tampered Release", detached: true, spoil: func(t *testing.T, u *upstream) {
+		{name: "tampered Release", opts: fixtureOpts{detached: true}, spoil: func(t *testing.T, u *upstream) {
 			replaceIn(t, filepath.Join(u.root, "dists/bookworm/Release"), "Suite: stable",
 				"Suite: stabel")
 		}, want: []string{"dists/bookworm/Release.gpg", "bad signature"}},
@@ -127,6 +140,14 @@ func TestCollectRefusesBadInput(t *testing.T) {
 			p := filepath.Join(u.root, "dists/bookworm/main/binary-"+u.arch+"/Packages.xz")
 			writeFile(t, p, xzBytes(t, []byte("Package: evil\nVersion: 1\nArchitecture: all\n")))
 		}, want: []string{"main/binary-", "Packages.xz", "checksum mismatch"}},
+		{name: "index checksum mismatch by hash", opts: fixtureOpts{byHash: true},
+			spoil: func(t *testing.T, u *upstream) {
+				matches, _ := filepath.Glob(filepath.Join(u.root,
+					"dists/bookworm/main/binary-all/by-hash/SHA256/*"))
+				writeFile(t, matches[0], []byte("stale"))
+			}, want: []string{"main/binary-all/Packages.gz", "by-hash/SHA256/", "checksum mismatch"}},
+		{name: "expired Release", opts: fixtureOpts{validUntil: time.Now().Add(-time.Hour)},
+			want: []string{"dists/bookworm/InRelease: expired on", "the mirror is stale"}},
 		{name: "deb checksum mismatch", spoil: func(t *testing.T, u *upstream) {
 			matches, _ := filepath.Glob(filepath.Join(u.root, "pool/main/s/socat/*.deb"))
 			writeFile(t, matches[0], []byte("not the package"))
@@ -135,7 +156,7 @@ func TestCollectRefusesBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			u := newUpstream(t, tc.detached)
+			u := newUpstream(t, tc.opts)
 			keyring := publicKey(t, u.key)
 			if tc.keyring != nil {
 				keyring = tc.keyring(t, u)

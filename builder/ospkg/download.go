@@ -19,6 +19,9 @@ func (c *Client) Download(ctx context.Context, p *Package) (string, error) {
 	if len(p.SHA256) != 64 || p.Filename == "" {
 		return "", fmt.Errorf("package %s: its index gives no Filename or SHA256", p)
 	}
+	if c.Cache == "" {
+		return "", fmt.Errorf("package %s: no cache folder to keep it in", p)
+	}
 	dst := filepath.Join(c.Cache, "debs", p.SHA256+".deb")
 	if have, err := sha256File(dst); err == nil && have == p.SHA256 {
 		return dst, nil

@@ -138,10 +138,16 @@ type upstream struct {
 	suite string
 }
 
+// fixtureOpts vary the fixture's suite.
+type fixtureOpts struct {
+	detached   bool      // Release and Release.gpg instead of InRelease
+	byHash     bool      // Acquire-By-Hash, with by-hash/SHA256 copies
+	validUntil time.Time // a Valid-Until field when set
+}
+
 // newUpstream lays out dists/bookworm and pool/ with the fixture's debs,
-// signed by a key made for the test; detached chooses Release and
-// Release.gpg over InRelease.
-func newUpstream(t *testing.T, detached bool) *upstream {
+// signed by a key made for the test.
+func newUpstream(t *testing.T, o fixtureOpts) *upstream {
 	t.Helper()
 	files := realDebs(t)
 	u := &upstream{root: t.TempDir(), key: testKey(t), sums: map[string]string{},
@@ -174,8 +180,13 @@ func newUpstream(t *testing.T, detached bool) *upstream {
 	}
 	for rel, data := range indexes {
 		writeFile(t, filepath.Join(dists, rel), data)
+		if o.byHash {
+			sum := sha256.Sum256(data)
+			writeFile(t, filepath.Join(dists, path.Dir(rel), "by-hash/SHA256",
+				hex.EncodeToString(sum[:])), data)
+		}
 	}
-	u.sign(t, releaseText(u.suite, u.arch, indexes), detached)
+	u.sign(t, releaseText(u.suite, u.arch, indexes, o), o.detached)
 
 	fs := http.FileServer(http.Dir(u.root))
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -191,10 +202,16 @@ func newUpstream(t *testing.T, detached bool) *upstream {
 }
 
 // releaseText is a Release file listing the indexes.
-func releaseText(suite, arch string, indexes map[string][]byte) []byte {
+func releaseText(suite, arch string, indexes map[string][]byte, o fixtureOpts) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Origin: Debian\nSuite: stable\nCodename: %s\n", suite)
 	fmt.Fprintf(&b, "Date: Sat, 17 May 2025 09:26:09 UTC\n")
+	if !o.validUntil.IsZero() {
+		fmt.Fprintf(&b, "Valid-Until: %s\n", o.validUntil.Format(time.RFC1123))
+	}
+	if o.byHash {
+		b.WriteString("Acquire-By-Hash: yes\n")
+	}
 	fmt.Fprintf(&b, "Architectures: all %s arm64\nComponents: main contrib\n", arch)
 	b.WriteString("SHA256:\n")
 	for _, rel := range sortedNames(indexes) {

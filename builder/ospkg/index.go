@@ -2,9 +2,14 @@ package ospkg
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 )
+
+// validName is Debian policy 5.6.1's package name; the name becomes a
+// folder of the local repository, so nothing else gets through.
+var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
 
 // Package is one binary package of a Packages index.
 type Package struct {
@@ -46,6 +51,9 @@ func newPackage(s Stanza, repository string) (*Package, error) {
 	}
 	if p.Name == "" || p.Version == "" || p.Architecture == "" {
 		return nil, fmt.Errorf("stanza %q lacks Package, Version or Architecture", p.Name)
+	}
+	if !validName.MatchString(p.Name) {
+		return nil, fmt.Errorf("package name %q is not a Debian package name", p.Name)
 	}
 
 	var err error

@@ -71,7 +71,11 @@ func placeDeb(dir string, lp LocalPackage) (string, error) {
 	if strings.HasPrefix(lp.Name, "lib") && len(lp.Name) > 3 {
 		initial = lp.Name[:4]
 	}
-	rel := path.Join("pool", initial, lp.Name, path.Base(lp.Filename))
+	base := path.Base(lp.Filename)
+	if !strings.HasSuffix(base, ".deb") || strings.HasPrefix(base, ".") {
+		return "", fmt.Errorf("package %s: file name %q is not a .deb", lp.Package, base)
+	}
+	rel := path.Join("pool", initial, lp.Name, base)
 	dst := filepath.Join(dir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return "", fmt.Errorf("writing the local repository: %w", err)
