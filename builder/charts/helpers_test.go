@@ -80,6 +80,7 @@ func flannelChart(t *testing.T) string {
 	t.Helper()
 	flannel.once.Do(func() { flannel.path, flannel.err = packFlannel() })
 	if flannel.err == nil {
+		t.Logf("flannel's chart: packed from %s in the module cache", flannelModule)
 		return flannel.path
 	}
 	p := filepath.Join(fixtures(), "charts", "flannel-v0.28.9.tgz")

@@ -79,7 +79,8 @@ type Options struct {
 // chart is kept, and nothing is fetched. A new archive is checked (the
 // index's sha256 digest when it publishes one, the OCI registry's digests,
 // and that it loads as a chart of the requested name and version) under a
-// temporary name, and renamed into place only then.
+// temporary name, and renamed into place only then. Pulls of one chart
+// version into one bundle must not run at once.
 func Pull(ctx context.Context, ref Ref, bundleRoot string, opts Options) (string, error) {
 	if ref.Name == "" && ref.OCI != "" {
 		ref.Name = path.Base(strings.TrimSuffix(ref.OCI, "/"))

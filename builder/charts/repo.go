@@ -40,7 +40,7 @@ func pullHTTP(ctx context.Context, ref Ref, dst string, opts Options) error {
 	fc := &fetch.Client{HTTP: hc, Retries: opts.Retries, Backoff: opts.Backoff,
 		Progress: opts.Progress}
 
-	entry, err := findVersion(ctx, fc, ref)
+	entry, err := findVersion(ctx, *fc, ref, dst+".index.yaml")
 	if err != nil {
 		return err
 	}
@@ -85,15 +85,25 @@ func checkDigest(file, from, want string) error {
 	return nil
 }
 
-// findVersion reads the repository's index and returns the entry of ref's
-// exact version.
-func findVersion(ctx context.Context, fc *fetch.Client, ref Ref) (*repo.ChartVersion, error) {
+// findVersion reads the repository's index (through the file tmp: the
+// indexes of large repositories run to tens of megabytes) and returns the
+// entry of ref's exact version. Helm's own index loader is not used because
+// it logs what it skips.
+func findVersion(ctx context.Context, fc fetch.Client, ref Ref,
+	tmp string) (*repo.ChartVersion, error) {
 	indexURL := strings.TrimSuffix(ref.Repo, "/") + "/index.yaml"
-	data, err := fc.Bytes(ctx, indexURL)
-	if err != nil {
+	fc.Progress = nil
+	os.Remove(tmp + ".partial") // an index changes: never resume one from an earlier run
+	defer os.Remove(tmp)
+	if err := fc.File(ctx, indexURL, tmp, ""); err != nil {
 		return nil, fmt.Errorf("pulling %s: reading the repository index: %w", ref,
 			httpCause(err))
 	}
+	data, err := os.ReadFile(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("pulling %s: reading %s: %w", ref, indexURL, err)
+	}
+
 	var index repo.IndexFile
 	if err := yaml.Unmarshal(data, &index); err != nil {
 		return nil, fmt.Errorf("pulling %s: reading %s: %w", ref, indexURL, err)

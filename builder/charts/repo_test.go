@@ -26,6 +26,7 @@ type chartRepo struct {
 
 	mu       sync.Mutex
 	requests []string
+	withAuth int    // requests that carried an Authorization header
 	user     string // when set, requests need it, with password "secret"
 }
 
@@ -47,6 +48,9 @@ func newChartRepo(t *testing.T, archives ...string) *chartRepo {
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, q *http.Request) {
 		r.mu.Lock()
 		r.requests = append(r.requests, q.URL.Path)
+		if q.Header.Get("Authorization") != "" {
+			r.withAuth++
+		}
 		r.mu.Unlock()
 		if u, p, _ := q.BasicAuth(); r.user != "" && (u != r.user || p != "secret") {
 			w.Header().Set("WWW-Authenticate", `Basic realm="charts"`)
@@ -74,6 +78,13 @@ func (r *chartRepo) index(t *testing.T, baseURL string, edit func(*repo.IndexFil
 	if err := idx.WriteFile(filepath.Join(r.dir, "index.yaml"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// authed counts the requests that carried credentials.
+func (r *chartRepo) authed() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.withAuth
 }
 
 // asked counts the requests for paths ending in suffix.
@@ -162,6 +173,12 @@ func TestPullFromRepository(t *testing.T) {
 			root := t.TempDir()
 			tc.ref.Repo = tc.repo
 			before := tc.fetched()
+			var progress []string
+			tc.opts.Progress = func(url string, done, total int64) {
+				if done == total {
+					progress = append(progress, url)
+				}
+			}
 
 			got, err := Pull(context.Background(), tc.ref, root, tc.opts)
 			if err != nil {
@@ -177,10 +194,70 @@ func TestPullFromRepository(t *testing.T) {
 			if n := tc.fetched() - before; n != 1 {
 				t.Errorf("the archive was fetched %d times, want once", n)
 			}
+			if len(progress) != 1 || !strings.HasSuffix(progress[0], ".tgz") {
+				t.Errorf("progress ended for %v, want the archive alone", progress)
+			}
 			if fs := files(t, root); len(fs) != 1 {
 				t.Errorf("files in the bundle = %v, want only the archive", fs)
 			}
 		})
+	}
+}
+
+func TestPullKeepsCredentialsOnTheRepositoryHost(t *testing.T) {
+	archives := newChartRepo(t, flannelChart(t))
+	private := newChartRepo(t)
+	private.user = "kubexm"
+	private.index(t, "", func(idx *repo.IndexFile) {
+		other, err := repo.IndexDirectory(archives.dir, archives.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx.Merge(other)
+	})
+	ref := Ref{Name: "flannel", Version: "v0.28.9", Repo: private.URL}
+	opts := Options{Username: "kubexm", Password: "secret"}
+
+	if _, err := Pull(context.Background(), ref, t.TempDir(), opts); err != nil {
+		t.Fatal(err)
+	}
+
+	if n := private.authed(); n != 1 {
+		t.Errorf("the repository saw credentials %d times, want once (the index)", n)
+	}
+	if n, a := archives.asked(".tgz"), archives.authed(); n != 1 || a != 0 {
+		t.Errorf("the archive host: %d archive requests, %d with credentials; want 1 and 0",
+			n, a)
+	}
+}
+
+func TestPullStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := newChartRepo(t, flannelChart(t))
+	reg := startRegistry(t, false)
+	reg.push(t, flannelChart(t))
+
+	tests := []struct {
+		name string
+		ref  Ref
+	}{
+		{name: "repository", ref: Ref{Repo: r.URL}},
+		{name: "registry", ref: Ref{OCI: "oci://" + reg.host + "/charts/flannel"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.ref.Name, tc.ref.Version = "flannel", "v0.28.9"
+
+			_, err := Pull(ctx, tc.ref, t.TempDir(), Options{PlainHTTP: true})
+
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("error = %v, want one that is context.Canceled", err)
+			}
+		})
+	}
+	if n := r.asked(""); n != 0 {
+		t.Errorf("the repository got %d requests after the cancel", n)
 	}
 }
 
