@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/fetch"
 )
@@ -119,56 +121,35 @@ func writeImage(local []LocalPackage, cache, dst string, t time.Time) error {
 }
 
 // downloadAll fetches the packages a few at a time; the first error
-// cancels the rest.
+// cancels the rest and is the one returned.
 func (c *Client) downloadAll(ctx context.Context, pkgs []*Package,
 	progress func(int, int, *Package)) ([]LocalPackage, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	out := make([]LocalPackage, len(pkgs))
-	next := make(chan int)
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(downloadWorkers)
 	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		done     int
-		firstErr error
+		mu   sync.Mutex
+		done int
 	)
-	for range downloadWorkers {
-		wg.Go(func() {
-			for i := range next {
-				path, err := c.Download(ctx, pkgs[i])
-				out[i] = LocalPackage{Package: pkgs[i], Path: path}
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err // the cause, not the cancellations after it
-					cancel()
-				}
-				if err == nil {
-					done++
-					if progress != nil {
-						progress(done, len(pkgs), pkgs[i])
-					}
-				}
-				mu.Unlock()
+	for i, p := range pkgs {
+		g.Go(func() error {
+			path, err := c.Download(ctx, p)
+			if err != nil {
+				return err
 			}
+			out[i] = LocalPackage{Package: p, Path: path}
+
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			if progress != nil {
+				progress(done, len(pkgs), p)
+			}
+			return nil
 		})
 	}
-
-	feed(ctx, next, len(pkgs))
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
-	return out, ctx.Err()
-}
-
-// feed sends 0..n-1 until ctx ends, then closes next.
-func feed(ctx context.Context, next chan<- int, n int) {
-	defer close(next)
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			return
-		}
-	}
+	return out, nil
 }

@@ -129,10 +129,11 @@ func TestCollectRefusesBadInput(t *testing.T) {
 			replaceIn(t, filepath.Join(u.root, "dists/bookworm/InRelease"), "Codename: bookworm",
 				"Codename: bookwork")
 		}, want: []string{"dists/bookworm/InRelease", "bad signature"}},
-		{name: "tampered Release", opts: fixtureOpts{detached: true}, spoil: func(t *testing.T, u *upstream) {
-			replaceIn(t, filepath.Join(u.root, "dists/bookworm/Release"), "Suite: stable",
-				"Suite: stabel")
-		}, want: []string{"dists/bookworm/Release.gpg", "bad signature"}},
+		{name: "tampered Release", opts: fixtureOpts{detached: true},
+			spoil: func(t *testing.T, u *upstream) {
+				replaceIn(t, filepath.Join(u.root, "dists/bookworm/Release"), "Suite: stable",
+					"Suite: stabel")
+			}, want: []string{"dists/bookworm/Release.gpg", "bad signature"}},
 		{name: "signed by another key", keyring: func(t *testing.T, u *upstream) []byte {
 			return publicKey(t, testKey(t))
 		}, want: []string{"dists/bookworm/InRelease", "bad signature"}},
@@ -193,7 +194,8 @@ func TestLookupDistro(t *testing.T) {
 		{name: "rocky is RPM-based", id: "rocky", version: "9",
 			err: "os rocky 9: kubexm collects OS packages only for apt-based systems"},
 		{name: "centos is RPM-based", id: "centos", version: "7", err: "centos uses RPM packages"},
-		{name: "unknown release", id: "debian", version: "9", err: "unknown release (kubexm knows 11, 12, 13)"},
+		{name: "unknown release", id: "debian", version: "9",
+			err: "unknown release (kubexm knows 11, 12, 13)"},
 		{name: "unknown distribution", id: "plan9", version: "4", err: "unknown distribution"},
 	}
 	for _, tc := range cases {

@@ -23,5 +23,21 @@
 // against the upstream signatures when the bundle was built, and the
 // bundle's manifest is checked when it is unpacked.
 //
-// Only apt-based systems are served: LookupDistro refuses RPM-based ones.
+// Debian and Ubuntu are served by the same code: LookupDistro gives each
+// release's suites, components and archive keyring file, and the keyring
+// can be passed as bytes instead. RPM-based systems are refused.
+//
+// A typical call, for the workers of a Debian 12 cluster:
+//
+//	res, err := ospkg.Collect(ctx, ospkg.Options{
+//		Distro: "debian", Version: "12", Arch: "amd64",
+//		Sources: []ospkg.Source{
+//			{URL: mirror, Suite: "bookworm", Components: []string{"main"}},
+//			{URL: mirror, Suite: "bookworm-updates", Components: []string{"main"}},
+//		},
+//		Packages: profile.PackagesFor("worker"),
+//		Base:     ospkg.Base{Priorities: []string{"required", "important"}},
+//		Cache:    cacheDir, Bundle: ".kubexm", Time: sourceDateEpoch,
+//	})
+//	// res.ISO is "os/debian/12/amd64/debian-12-amd64.iso" below Bundle.
 package ospkg

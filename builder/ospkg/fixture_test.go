@@ -46,9 +46,15 @@ func needTool(t *testing.T, name string) string {
 	return p
 }
 
+// realDeb is one fixture .deb with its control fields.
+type realDeb struct {
+	path    string
+	control Stanza
+}
+
 var (
 	debsOnce sync.Once
-	debs     map[string]string
+	debs     map[string]realDeb
 	debsErr  error
 )
 
@@ -56,7 +62,7 @@ var (
 // fetched once with apt-get download into $KUBEXM_TEST_DEBS (by default
 // kubexm/test-debs in the user's cache folder) and kept there, so later
 // runs need no network.
-func realDebs(t *testing.T) map[string]string {
+func realDebs(t *testing.T) map[string]realDeb {
 	t.Helper()
 	needTool(t, "dpkg-deb")
 	debsOnce.Do(func() { debs, debsErr = fetchDebs() })
@@ -69,7 +75,7 @@ func realDebs(t *testing.T) map[string]string {
 	return debs
 }
 
-func fetchDebs() (map[string]string, error) {
+func fetchDebs() (map[string]realDeb, error) {
 	dir := os.Getenv("KUBEXM_TEST_DEBS")
 	if dir == "" {
 		cache, err := os.UserCacheDir()
@@ -94,7 +100,16 @@ func fetchDebs() (map[string]string, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("no .deb for %s in %s", strings.Join(missing, " "), dir)
 	}
-	return found, nil
+
+	out := map[string]realDeb{}
+	for name, p := range found {
+		s, err := control(p)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = realDeb{path: p, control: s}
+	}
+	return out, nil
 }
 
 // findDebs looks for apt-get download's file names: name_version_arch.deb.
@@ -113,17 +128,16 @@ func findDebs(dir string) (map[string]string, []string) {
 }
 
 // control reads a .deb's control fields with dpkg-deb.
-func control(t *testing.T, deb string) Stanza {
-	t.Helper()
+func control(deb string) (Stanza, error) {
 	out, err := exec.Command("dpkg-deb", "-f", deb).Output()
 	if err != nil {
-		t.Fatalf("dpkg-deb -f %s: %v", deb, err)
+		return nil, fmt.Errorf("dpkg-deb -f %s: %w", deb, err)
 	}
 	stanzas, err := ParseControl(bytes.NewReader(out))
 	if err != nil || len(stanzas) != 1 {
-		t.Fatalf("control of %s: %v", deb, err)
+		return nil, fmt.Errorf("control of %s: %d stanzas, %v", deb, len(stanzas), err)
 	}
-	return stanzas[0]
+	return stanzas[0], nil
 }
 
 // upstream is a signed apt repository of real .deb files on loopback.
@@ -154,13 +168,13 @@ func newUpstream(t *testing.T, o fixtureOpts) *upstream {
 		suite: "bookworm"}
 	byArch := map[string]*bytes.Buffer{}
 	for _, name := range fixturePackages {
-		s := control(t, files[name])
+		s := files[name].control
 		arch := s.Get("Architecture")
 		if arch != "all" {
 			u.arch = arch
 		}
 		rel := path.Join("pool/main", name[:1], name, poolName(s))
-		data := copyInto(t, files[name], filepath.Join(u.root, rel))
+		data := copyInto(t, files[name].path, filepath.Join(u.root, rel))
 		sum := sha256.Sum256(data)
 		u.sums[name] = hex.EncodeToString(sum[:])
 		s = s.With("Filename", rel).With("Size", fmt.Sprint(len(data))).

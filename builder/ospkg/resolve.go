@@ -121,7 +121,9 @@ func Resolve(ix *Index, requested []string, base Base) (*Resolution, error) {
 	for _, p := range r.chosen.byName {
 		res.Packages = append(res.Packages, p)
 	}
-	sort.Slice(res.Packages, func(i, j int) bool { return res.Packages[i].Name < res.Packages[j].Name })
+	sort.Slice(res.Packages, func(i, j int) bool {
+		return res.Packages[i].Name < res.Packages[j].Name
+	})
 	sort.Strings(res.InBase)
 	return res, nil
 }
