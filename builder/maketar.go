@@ -49,15 +49,24 @@ func NewPipeline(opts Options) (*engine.Pipeline, error) {
 	origins := &bundle.Origins{}
 	cache := &fetch.Cache{Dir: opts.CacheDir, Client: &fetch.Client{}}
 
+	static, err := imageRefs(opts.Cluster, opts.Profile)
+	if err != nil {
+		return nil, err
+	}
+	found := newChartImages()
+
 	binMod := binaries.NewModule(comps, binaries.Options{
 		Root: opts.Root, Arches: opts.Cluster.Spec.Artifacts.Arches,
 		Bases: opts.Cluster.Spec.Artifacts.Sources.Binaries, AllowUnverified: opts.AllowUnverified,
 		Cache: cache, Origins: origins,
 	})
-	// TODO: the image, chart and OS-package collection modules join this
-	// stage as their packages land.
+	// TODO: the OS-package collection module joins this stage.
 	return engine.New("make-tar", engine.OnlineDirect).
-		Parallel(binMod).
+		Parallel(
+			imagesModule(opts, static, found),
+			chartsModule(opts, chartJobs(opts.Cluster, opts.Profile), found),
+			binMod,
+		).
 		Then(packaging(opts, origins)), nil
 }
 

@@ -32,8 +32,15 @@ func TestCacheSecondFetchMakesNoRequest(t *testing.T) {
 		return hit
 	}
 
-	if get(filepath.Join(t.TempDir(), "a", "kubeadm")) {
+	first := filepath.Join(t.TempDir(), "a", "kubeadm")
+	if get(first) {
 		t.Error("first fetch came from an empty cache")
+	}
+	if !get(first) {
+		t.Error("a fetch to the same place did not come from the cache")
+	}
+	if left, _ := filepath.Glob(first + ".*"); len(left) > 0 {
+		t.Errorf("placing the file again left %v", left)
 	}
 	if !get(filepath.Join(t.TempDir(), "b", "kubeadm")) {
 		t.Error("second fetch did not come from the cache")

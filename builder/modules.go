@@ -1,0 +1,129 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	"github.com/kubexm/kubexm/builder/charts"
+	"github.com/kubexm/kubexm/builder/images"
+	"github.com/kubexm/kubexm/internal/bundle"
+	"github.com/kubexm/kubexm/internal/engine"
+)
+
+// chartImages hands the images the charts render from the charts module to
+// the images module, which runs beside it. It is resolved once: by the
+// charts module's last step, or by the first chart that fails.
+type chartImages struct {
+	once sync.Once
+	done chan struct{}
+	mu   sync.Mutex
+	refs []string
+	err  error
+}
+
+func newChartImages() *chartImages { return &chartImages{done: make(chan struct{})} }
+
+func (ci *chartImages) add(refs ...string) {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	ci.refs = append(ci.refs, refs...)
+}
+
+// finish resolves the list, with err if the charts could not be rendered.
+func (ci *chartImages) finish(err error) {
+	ci.once.Do(func() {
+		ci.err = err
+		close(ci.done)
+	})
+}
+
+// wait returns the list once the charts module has finished.
+func (ci *chartImages) wait(ctx context.Context) ([]string, error) {
+	select {
+	case <-ci.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	return ci.refs, ci.err
+}
+
+// chartsModule pulls each chart into the tree and renders it to learn the
+// images it runs.
+func chartsModule(opts Options, jobs []chartJob, found *chartImages) *engine.Module {
+	t := &engine.Task{Name: "collect charts", Hosts: engine.OnControl()}
+	for _, job := range jobs {
+		t.Steps = append(t.Steps, engine.StepFunc(
+			fmt.Sprintf("chart %s %s", job.ref.Name, job.ref.Version),
+			func(ctx context.Context, rt *engine.Runtime) error {
+				err := pullChart(ctx, rt, opts, job, found)
+				if err != nil {
+					found.finish(fmt.Errorf("the charts could not be collected: %w", err))
+				}
+				return err
+			}))
+	}
+	t.Steps = append(t.Steps, engine.StepFunc("list chart images",
+		func(context.Context, *engine.Runtime) error {
+			found.finish(nil)
+			return nil
+		}))
+	return engine.NewModule("charts", t)
+}
+
+func pullChart(ctx context.Context, rt *engine.Runtime, opts Options, job chartJob,
+	found *chartImages) error {
+
+	pullOpts := charts.Options{CAFile: opts.Cluster.Spec.Artifacts.CABundle,
+		Progress: func(_ string, done, total int64) { rt.Progress(job.ref.Name, done, total) }}
+	path, err := charts.Pull(ctx, job.ref, opts.Root, pullOpts)
+	if err != nil {
+		return err
+	}
+	refs, err := charts.Images(path, job.values, charts.RenderOptions{
+		KubeVersion: opts.Cluster.Spec.Kubernetes.Version, Namespace: job.namespace})
+	if err != nil {
+		return err
+	}
+	found.add(refs...)
+	return nil
+}
+
+// imagesModule saves the images of the components into the tree's one OCI
+// layout, then those the charts render, once the charts module knows them.
+// The two tasks run one after the other, so the layout has one writer.
+func imagesModule(opts Options, static []string, found *chartImages) *engine.Module {
+
+	save := func(ctx context.Context, rt *engine.Runtime, refs []string) error {
+		s := opts.Cluster.Spec
+		var platforms []string
+		for _, arch := range s.Artifacts.Arches {
+			platforms = append(platforms, "linux/"+arch)
+		}
+		_, err := images.Save(ctx, filepath.Join(opts.Root, bundle.ImagesDir), refs,
+			images.Options{
+				Platforms: platforms, Mirrors: s.Artifacts.Sources.Registries,
+				CAFile: s.Artifacts.CABundle,
+				Progress: func(p images.Progress) { rt.Progress("images", p.Done, p.Total) },
+			})
+		return err
+	}
+	return engine.NewModule("images",
+		&engine.Task{Name: "save images", Hosts: engine.OnControl(), Steps: []engine.Step{
+			engine.StepFunc(fmt.Sprintf("save %d images", len(static)),
+				func(ctx context.Context, rt *engine.Runtime) error {
+					return save(ctx, rt, static)
+				}),
+			engine.StepFunc("save chart images", func(ctx context.Context, rt *engine.Runtime) error {
+				refs, err := found.wait(ctx)
+				if err != nil {
+					return err
+				}
+				return save(ctx, rt, refs)
+			}),
+		}},
+	)
+}
