@@ -106,7 +106,7 @@ func imagesModule(opts Options, static []string, found *chartImages) *engine.Mod
 		_, err := images.Save(ctx, filepath.Join(opts.Root, bundle.ImagesDir), refs,
 			images.Options{
 				Platforms: platforms, Mirrors: s.Artifacts.Sources.Registries,
-				CAFile: s.Artifacts.CABundle,
+				CAFile:   s.Artifacts.CABundle,
 				Progress: func(p images.Progress) { rt.Progress("images", p.Done, p.Total) },
 			})
 		return err
