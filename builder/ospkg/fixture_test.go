@@ -34,7 +34,7 @@ var fixturePackages = []string{"conntrack", "ebtables", "ipset", "libipset13", "
 var fixtureBase = []string{"libc6", "libnsl2", "libssl3"}
 
 // needTool finds a program, skipping the test without it (failing in CI).
-func needTool(t *testing.T, name string) string {
+func needTool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -300,7 +300,7 @@ func copyInto(t *testing.T, src, dst string) []byte {
 	return data
 }
 
-func writeFile(t *testing.T, p string, data []byte) {
+func writeFile(t testing.TB, p string, data []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
