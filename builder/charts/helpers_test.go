@@ -54,6 +54,16 @@ func corednsChart(t *testing.T) string {
 	return fixture(t, "charts/coredns-1.46.2.tgz")
 }
 
+// corednsIfThere is the CoreDNS chart in a list, or an empty list when the
+// fixtures lack it, for the tests whose other cases need only flannel.
+func corednsIfThere() []string {
+	p := filepath.Join(fixtures(), "charts", "coredns-1.46.2.tgz")
+	if _, err := os.Stat(p); err != nil {
+		return nil
+	}
+	return []string{p}
+}
+
 var flannel struct {
 	once sync.Once
 	dir  string // removed by TestMain

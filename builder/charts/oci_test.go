@@ -9,27 +9,37 @@ import (
 )
 
 func TestPullFromRegistry(t *testing.T) {
-	flannel, coredns := flannelChart(t), corednsChart(t)
+	flannel := flannelChart(t)
 	open, secure := startRegistry(t, false), startRegistry(t, true)
-	open.push(t, flannel)
-	secure.push(t, coredns)
+	for _, c := range append(corednsIfThere(), flannel) {
+		open.push(t, c)
+	}
+	secure.push(t, flannel)
 
 	tests := []struct {
-		name string
-		ref  Ref
-		opts Options
-		want string
+		name  string
+		needs func(*testing.T) string
+		ref   Ref
+		opts  Options
+		want  string
 	}{
 		{name: "plain HTTP, name from the URL",
 			ref:  Ref{OCI: "oci://" + open.host + "/charts/flannel", Version: "v0.28.9"},
 			opts: Options{PlainHTTP: true}, want: "helm/flannel/v0.28.9/flannel-v0.28.9.tgz"},
+		{name: "coredns", needs: corednsChart,
+			ref:  Ref{OCI: "oci://" + open.host + "/charts/coredns", Version: "1.46.2"},
+			opts: Options{PlainHTTP: true}, want: "helm/coredns/1.46.2/coredns-1.46.2.tgz"},
 		{name: "TLS from a private CA, basic auth",
-			ref:  Ref{Name: "coredns", OCI: "oci://" + secure.host + "/charts/coredns", Version: "1.46.2"},
+			ref: Ref{Name: "flannel", OCI: "oci://" + secure.host + "/charts/flannel",
+				Version: "v0.28.9"},
 			opts: Options{CAFile: secure.caFile, Username: "kubexm", Password: "secret"},
-			want: "helm/coredns/1.46.2/coredns-1.46.2.tgz"},
+			want: "helm/flannel/v0.28.9/flannel-v0.28.9.tgz"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.needs != nil {
+				tc.needs(t)
+			}
 			root := t.TempDir()
 			var reported int64
 			tc.opts.Progress = func(_ string, done, _ int64) { reported = done }
@@ -59,9 +69,9 @@ func TestPullFromRegistry(t *testing.T) {
 func TestPullFromRegistryFailures(t *testing.T) {
 	open, secure := startRegistry(t, false), startRegistry(t, true)
 	open.push(t, flannelChart(t))
-	secure.push(t, corednsChart(t))
+	secure.push(t, flannelChart(t))
 	flannel := "oci://" + open.host + "/charts/flannel"
-	coredns := "oci://" + secure.host + "/charts/coredns"
+	private := "oci://" + secure.host + "/charts/flannel"
 
 	tests := []struct {
 		name string
@@ -76,15 +86,15 @@ func TestPullFromRegistryFailures(t *testing.T) {
 		{name: "repository missing", ref: Ref{OCI: "oci://" + open.host + "/charts/calico",
 			Version: "v3.32.1"}, opts: Options{PlainHTTP: true}, is: ErrNotFound,
 			want: []string{"chart calico v3.32.1"}},
-		{name: "no credentials", ref: Ref{OCI: coredns, Version: "1.46.2"},
+		{name: "no credentials", ref: Ref{OCI: private, Version: "v0.28.9"},
 			opts: Options{CAFile: secure.caFile},
-			want: []string{"chart coredns 1.46.2", "asks for credentials (401)"}},
-		{name: "wrong password", ref: Ref{OCI: coredns, Version: "1.46.2"},
+			want: []string{"chart flannel v0.28.9", "asks for credentials (401)"}},
+		{name: "wrong password", ref: Ref{OCI: private, Version: "v0.28.9"},
 			opts: Options{CAFile: secure.caFile, Username: "kubexm", Password: "guess"},
-			want: []string{"chart coredns 1.46.2", "refused the credentials", "401"}},
-		{name: "CA not trusted", ref: Ref{OCI: coredns, Version: "1.46.2"},
+			want: []string{"chart flannel v0.28.9", "refused the credentials", "401"}},
+		{name: "CA not trusted", ref: Ref{OCI: private, Version: "v0.28.9"},
 			opts: Options{Username: "kubexm", Password: "secret"},
-			want: []string{"chart coredns 1.46.2", "certificate"}},
+			want: []string{"chart flannel v0.28.9", "certificate"}},
 		{name: "registry unreachable", ref: Ref{OCI: "oci://" + freeAddr(t) + "/charts/flannel",
 			Version: "v0.28.9"}, opts: Options{PlainHTTP: true},
 			want: []string{"chart flannel v0.28.9", "refused"}},

@@ -130,8 +130,8 @@ func closedURL(t *testing.T) string {
 }
 
 func TestPullFromRepository(t *testing.T) {
-	flannel, coredns := flannelChart(t), corednsChart(t)
-	r := newChartRepo(t, flannel, coredns)
+	flannel := flannelChart(t)
+	r := newChartRepo(t, append(corednsIfThere(), flannel)...)
 	archives := newChartRepo(t, flannel)
 	absolute := newChartRepo(t)
 	absolute.index(t, "", func(idx *repo.IndexFile) {
@@ -141,11 +141,12 @@ func TestPullFromRepository(t *testing.T) {
 		}
 		idx.Merge(other)
 	})
-	private := newChartRepo(t, coredns)
+	private := newChartRepo(t, flannel)
 	private.user = "kubexm"
 
 	tests := []struct {
 		name    string
+		needs   func(*testing.T) string
 		repo    string
 		ref     Ref
 		opts    Options
@@ -155,7 +156,7 @@ func TestPullFromRepository(t *testing.T) {
 		{name: "relative URL", repo: r.URL, ref: Ref{Name: "flannel", Version: "v0.28.9"},
 			want:    "helm/flannel/v0.28.9/flannel-v0.28.9.tgz",
 			fetched: func() int { return r.asked("/flannel-v0.28.9.tgz") }},
-		{name: "coredns, repository URL with a slash", repo: r.URL + "/",
+		{name: "coredns, repository URL with a slash", needs: corednsChart, repo: r.URL + "/",
 			ref:     Ref{Name: "coredns", Version: "1.46.2"},
 			want:    "helm/coredns/1.46.2/coredns-1.46.2.tgz",
 			fetched: func() int { return r.asked("/coredns-1.46.2.tgz") }},
@@ -163,13 +164,16 @@ func TestPullFromRepository(t *testing.T) {
 			ref:     Ref{Name: "flannel", Version: "v0.28.9"},
 			want:    "helm/flannel/v0.28.9/flannel-v0.28.9.tgz",
 			fetched: func() int { return archives.asked("/flannel-v0.28.9.tgz") }},
-		{name: "basic auth", repo: private.URL, ref: Ref{Name: "coredns", Version: "1.46.2"},
+		{name: "basic auth", repo: private.URL, ref: Ref{Name: "flannel", Version: "v0.28.9"},
 			opts:    Options{Username: "kubexm", Password: "secret"},
-			want:    "helm/coredns/1.46.2/coredns-1.46.2.tgz",
-			fetched: func() int { return private.asked("/coredns-1.46.2.tgz") }},
+			want:    "helm/flannel/v0.28.9/flannel-v0.28.9.tgz",
+			fetched: func() int { return private.asked("/flannel-v0.28.9.tgz") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.needs != nil {
+				tc.needs(t)
+			}
 			root := t.TempDir()
 			tc.ref.Repo = tc.repo
 			before := tc.fetched()
@@ -298,8 +302,8 @@ func TestPullKeepsCachedArchive(t *testing.T) {
 }
 
 func TestPullFailures(t *testing.T) {
-	flannel, coredns := flannelChart(t), corednsChart(t)
-	r := newChartRepo(t, flannel, coredns)
+	flannel := flannelChart(t)
+	r := newChartRepo(t, flannel)
 	r.index(t, "", func(idx *repo.IndexFile) {
 		base := idx.Entries["flannel"][0]
 		for _, v := range []string{"v0.1.0", "v0.27.0", "v0.28.0", "v0.28.10", "v0.29.1",
@@ -309,9 +313,7 @@ func TestPullFailures(t *testing.T) {
 			idx.Entries["flannel"] = append(idx.Entries["flannel"],
 				&repo.ChartVersion{Metadata: &md, URLs: []string{"flannel-" + v + ".tgz"}})
 		}
-		for _, v := range idx.Entries["coredns"] {
-			v.Digest = "sha256:" + strings.Repeat("ab", 32)
-		}
+		base.Digest = "sha256:" + strings.Repeat("ab", 32)
 	})
 	wrong := newChartRepo(t, flannel)
 	wrong.index(t, "", func(idx *repo.IndexFile) {
@@ -320,9 +322,8 @@ func TestPullFailures(t *testing.T) {
 		idx.Entries["coredns"] = repo.ChartVersions{{Metadata: &md,
 			URLs: []string{"flannel-v0.28.9.tgz"}}}
 	})
-	private := newChartRepo(t, coredns)
+	private := newChartRepo(t, flannel)
 	private.user = "kubexm"
-	corednsSum := sha256Of(t, coredns)
 
 	tests := []struct {
 		name string
@@ -342,8 +343,9 @@ func TestPullFailures(t *testing.T) {
 			ref: Ref{Name: "flannel", Version: "v0.30.0", Repo: r.URL}, is: ErrNotFound,
 			want: []string{"chart flannel v0.30.0", "flannel-v0.30.0.tgz", "404"}},
 		{name: "digest mismatch",
-			ref: Ref{Name: "coredns", Version: "1.46.2", Repo: r.URL}, is: ErrDigestMismatch,
-			want: []string{"chart coredns 1.46.2", "coredns-1.46.2.tgz has sha256 " + corednsSum,
+			ref: Ref{Name: "flannel", Version: "v0.28.9", Repo: r.URL}, is: ErrDigestMismatch,
+			want: []string{"chart flannel v0.28.9",
+				"flannel-v0.28.9.tgz has sha256 " + sha256Of(t, flannel),
 				"the index says " + strings.Repeat("ab", 32)}},
 		{name: "archive of another chart",
 			ref:  Ref{Name: "coredns", Version: "1.46.2", Repo: wrong.URL},
@@ -352,12 +354,12 @@ func TestPullFailures(t *testing.T) {
 			ref:  Ref{Name: "flannel", Version: "v0.28.9", Repo: closedURL(t)},
 			want: []string{"chart flannel v0.28.9", "reading the repository index", "refused"}},
 		{name: "credentials missing",
-			ref:  Ref{Name: "coredns", Version: "1.46.2", Repo: private.URL},
-			want: []string{"chart coredns 1.46.2", "401"}},
+			ref:  Ref{Name: "flannel", Version: "v0.28.9", Repo: private.URL},
+			want: []string{"chart flannel v0.28.9", "401"}},
 		{name: "credentials refused",
-			ref:  Ref{Name: "coredns", Version: "1.46.2", Repo: private.URL},
+			ref:  Ref{Name: "flannel", Version: "v0.28.9", Repo: private.URL},
 			opts: Options{Username: "kubexm", Password: "guess"},
-			want: []string{"chart coredns 1.46.2", "401"}},
+			want: []string{"chart flannel v0.28.9", "401"}},
 		{name: "no version", ref: Ref{Name: "flannel", Repo: r.URL},
 			want: []string{"name and version must be set"}},
 		{name: "two sources",
