@@ -2,6 +2,7 @@ package charts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -75,22 +76,10 @@ func render(chartPath string, values map[string]any, opts RenderOptions) ([]stri
 		return nil, fmt.Errorf("loading chart %s: %w", chartPath, err)
 	}
 	what := fmt.Sprintf("chart %s %s (%s)", ch.Name(), ch.Metadata.Version, chartPath)
-	if opts.KubeVersion == "" {
-		return nil, fmt.Errorf("rendering %s: the Kubernetes version must be set", what)
-	}
-	kv, err := common.ParseKubeVersion(opts.KubeVersion)
+	in, err := dryRun(ch.Name(), opts)
 	if err != nil {
-		return nil, fmt.Errorf("rendering %s: Kubernetes version: %w", what, err)
+		return nil, fmt.Errorf("rendering %s: %w", what, err)
 	}
-
-	cfg := action.NewConfiguration(action.ConfigurationSetLogger(slog.DiscardHandler))
-	in := action.NewInstall(cfg)
-	in.DryRunStrategy = action.DryRunClient
-	in.Replace = true
-	in.KubeVersion = kv
-	in.APIVersions = common.VersionSet(opts.APIVersions)
-	in.Namespace = cmp(opts.Namespace, "default")
-	in.ReleaseName = cmp(opts.ReleaseName, ch.Name())
 
 	r, err := in.RunWithContext(context.Background(), ch, values)
 	if err != nil {
@@ -106,6 +95,27 @@ func render(chartPath string, values map[string]any, opts RenderOptions) ([]stri
 		out = append(out, h.Manifest)
 	}
 	return out, nil
+}
+
+// dryRun is a client-only install of chart for opts, whose logs go nowhere.
+func dryRun(chart string, opts RenderOptions) (*action.Install, error) {
+	if opts.KubeVersion == "" {
+		return nil, errors.New("the Kubernetes version must be set")
+	}
+	kv, err := common.ParseKubeVersion(opts.KubeVersion)
+	if err != nil {
+		return nil, fmt.Errorf("the Kubernetes version: %w", err)
+	}
+
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(slog.DiscardHandler))
+	in := action.NewInstall(cfg)
+	in.DryRunStrategy = action.DryRunClient
+	in.Replace = true // no release store to check the name against
+	in.KubeVersion = kv
+	in.APIVersions = common.VersionSet(opts.APIVersions)
+	in.Namespace = cmp(opts.Namespace, "default")
+	in.ReleaseName = cmp(opts.ReleaseName, chart)
+	return in, nil
 }
 
 // cmp is v, or def when v is empty.

@@ -99,7 +99,9 @@ func TestPullFromRegistryFailures(t *testing.T) {
 			Version: "v0.28.9"}, opts: Options{PlainHTTP: true},
 			want: []string{"chart flannel v0.28.9", "refused"}},
 		{name: "not an oci URL", ref: Ref{OCI: open.host + "/charts/flannel", Version: "v0.28.9"},
-			want: []string{"must start with oci://"}},
+			want: []string{"must read oci://host/path/name"}},
+		{name: "oci URL without a path", ref: Ref{Name: "flannel", OCI: "oci://" + open.host,
+			Version: "v0.28.9"}, want: []string{"must read oci://host/path/name"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

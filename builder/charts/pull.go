@@ -69,8 +69,9 @@ type Options struct {
 	// by default five retries, the first after one second.
 	Retries int
 	Backoff time.Duration
-	// Progress, if set, is called as archive bytes arrive (total 0 when the
-	// server does not say it).
+	// Progress, if set, is called as archive bytes arrive from a chart
+	// repository (total 0 when the server does not say it), and once with
+	// the size when an OCI pull ends.
 	Progress func(url string, done, total int64)
 }
 
@@ -97,28 +98,38 @@ func Pull(ctx context.Context, ref Ref, bundleRoot string, opts Options) (string
 	if checkArchive(dst, ref) == nil {
 		return dst, nil
 	}
+	if err := download(ctx, ref, dst, opts); err != nil {
+		return "", err
+	}
+	return dst, nil
+}
 
+// download fetches the archive of ref to dst.download, checks it, and
+// renames it to dst.
+func download(ctx context.Context, ref Ref, dst string, opts Options) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return "", fmt.Errorf("pulling %s: %w", ref, err)
+		return fmt.Errorf("pulling %s: %w", ref, err)
 	}
 	tmp := dst + ".download"
 	defer os.Remove(tmp)
+
+	var err error
 	if ref.OCI != "" {
 		err = pullOCI(ctx, ref, tmp, opts)
 	} else {
 		err = pullHTTP(ctx, ref, tmp, opts)
 	}
 	if err != nil {
-		return "", err
+		return err
 	}
 
 	if err := checkArchive(tmp, ref); err != nil {
-		return "", fmt.Errorf("pulling %s: %w", ref, err)
+		return fmt.Errorf("pulling %s: %w", ref, err)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		return "", fmt.Errorf("pulling %s: %w", ref, err)
+		return fmt.Errorf("pulling %s: %w", ref, err)
 	}
-	return dst, nil
+	return nil
 }
 
 // validate checks that ref names one version and one source.
@@ -128,8 +139,9 @@ func (r Ref) validate() error {
 		return fmt.Errorf("pulling %s: the chart's name and version must be set", r)
 	case (r.Repo == "") == (r.OCI == ""):
 		return fmt.Errorf("pulling %s: set exactly one of repo and oci", r)
-	case r.OCI != "" && !strings.HasPrefix(r.OCI, "oci://"):
-		return fmt.Errorf("pulling %s: the oci URL must start with oci://", r)
+	case r.OCI != "" && (!strings.HasPrefix(r.OCI, "oci://") ||
+		!strings.Contains(strings.TrimPrefix(r.OCI, "oci://"), "/")):
+		return fmt.Errorf("pulling %s: the oci URL must read oci://host/path/name", r)
 	case r.Repo != "" && !strings.HasPrefix(r.Repo, "http://") &&
 		!strings.HasPrefix(r.Repo, "https://"):
 		return fmt.Errorf("pulling %s: the repo URL must be http(s)", r)

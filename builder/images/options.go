@@ -76,6 +76,12 @@ type Options struct {
 	// 0 means DefaultRetryDelay.
 	RetryDelay time.Duration
 
+	// BlobCache, if set, is a folder of blobs kept between runs outside the
+	// layout, by digest: a blob found there (and verified) is linked into
+	// the layout instead of fetched, and a fetched one is linked there, so
+	// a new layout of the same images fetches no blob.
+	BlobCache string
+
 	// Progress, when set, is called as bytes arrive. Calls are serialized.
 	Progress func(Progress)
 }

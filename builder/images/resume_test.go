@@ -195,3 +195,24 @@ func TestSaveCancelled(t *testing.T) {
 	}
 	checkLayout(t, dir, 0)
 }
+
+func TestSaveBlobCacheServesANewLayout(t *testing.T) {
+	reg := startRegistry(t, nil)
+	p := startProxy(t, reg)
+	img := platformImage(t, 3, "linux/amd64")
+	push(t, p.host+"/cached:v1", img)
+	refs := []string{p.host + "/cached:v1"}
+	opts := quick(Options{Platforms: []string{"linux/amd64"}, BlobCache: t.TempDir()})
+
+	for i, want := range []int64{4, 0} { // three layers and a config, then none
+		p.blobGets.Store(0)
+		dir := t.TempDir() // a new layout each time, as a new work tree
+		if _, err := Save(context.Background(), dir, refs, opts); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.blobGets.Load(); got != want {
+			t.Errorf("run %d: %d blob downloads, want %d", i+1, got, want)
+		}
+		checkLayout(t, dir, 1)
+	}
+}

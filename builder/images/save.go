@@ -122,7 +122,8 @@ func start(ctx context.Context, dir string, refs []string, opts Options) (*run, 
 		progress: &progress{fn: s.Progress}}
 	r.store = &store{ctx: ctx, dir: filepath.Join(dir, "blobs", "sha256"), puller: puller,
 		slots: semaphore.NewWeighted(int64(s.Parallel)), retries: s.retries,
-		delay: s.RetryDelay, report: r.progress.add, calls: map[v1.Hash]*call{}}
+		delay: s.RetryDelay, report: r.progress.add, calls: map[v1.Hash]*call{},
+		cache: s.BlobCache}
 	return r, imgs, nil
 }
 

@@ -34,6 +34,7 @@ type store struct {
 	retries int
 	delay   time.Duration
 	report  func(h v1.Hash, n int64)
+	cache   string // Options.BlobCache
 
 	mu    sync.Mutex
 	calls map[v1.Hash]*call
@@ -103,7 +104,7 @@ func (s *store) make(ctx context.Context, repo name.Repository, d v1.Descriptor)
 
 	if ok, err := s.verified(d.Digest, d.Size); err != nil {
 		return err
-	} else if ok {
+	} else if ok || s.fromCache(d) {
 		s.reused.Add(1)
 		s.report(d.Digest, d.Size)
 		return nil
@@ -111,6 +112,9 @@ func (s *store) make(ctx context.Context, repo name.Repository, d v1.Descriptor)
 
 	for attempt := 0; ; attempt++ {
 		err := s.fetch(ctx, repo, d)
+		if err == nil {
+			s.toCache(d.Digest)
+		}
 		if err == nil || !retryable(err) {
 			return err
 		}
@@ -149,6 +153,50 @@ func (s *store) verified(h v1.Hash, size int64) (bool, error) {
 		return false, fmt.Errorf("removing damaged blob %s: %w", p, err)
 	}
 	return false, nil
+}
+
+// fromCache links blob d from the blob cache into the layout, if the cache
+// holds it whole. A damaged cached copy is ignored (and fetched anew).
+func (s *store) fromCache(d v1.Descriptor) bool {
+	if s.cache == "" {
+		return false
+	}
+	cached := filepath.Join(s.cache, d.Digest.Hex)
+	if !fileHas(cached, d.Digest, d.Size) {
+		return false
+	}
+	tmp := s.path(d.Digest) + partialSuffix
+	os.Remove(tmp)
+	if err := os.Link(cached, tmp); err != nil {
+		return false // another file system: fetch it, it is no error
+	}
+	return os.Rename(tmp, s.path(d.Digest)) == nil
+}
+
+// toCache links a fetched blob into the blob cache, best effort: a cache
+// that cannot be written costs a download next time, not this run.
+func (s *store) toCache(h v1.Hash) {
+	if s.cache == "" || os.MkdirAll(s.cache, 0o755) != nil {
+		return
+	}
+	cached := filepath.Join(s.cache, h.Hex)
+	if _, err := os.Stat(cached); err == nil {
+		return
+	}
+	_ = os.Link(s.path(h), cached)
+}
+
+// fileHas reports whether the file at p has digest h and size (when size
+// is not negative).
+func fileHas(p string, h v1.Hash, size int64) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sum := sha256.New()
+	n, err := io.Copy(sum, f)
+	return err == nil && (size < 0 || n == size) && hex.EncodeToString(sum.Sum(nil)) == h.Hex
 }
 
 // fetch downloads one blob under a temporary name and renames it to its

@@ -3,6 +3,7 @@ package ospkg
 import (
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +54,44 @@ Components: main
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadAptSources =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestSourcesFrom(t *testing.T) {
+	t.Parallel()
+	apt := []AptSource{
+		{Source: Source{URL: "http://m.invalid/debian", Suite: "bookworm",
+			Components: []string{"main", "contrib"}}},
+		{Source: Source{URL: "http://m.invalid/debian", Suite: "trixie",
+			Components: []string{"main"}}},
+		{Source: Source{URL: "http://m.invalid/security", Suite: "bookworm-security",
+			Components: []string{"main"}}},
+		{Source: Source{URL: "http://m.invalid/nonfree", Suite: "bookworm-updates",
+			Components: []string{"non-free"}}},
+	}
+	d, err := LookupDistro("debian", "12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.SourcesFrom(apt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Source{
+		{URL: "http://m.invalid/debian", Suite: "bookworm", Components: []string{"main"}},
+		{URL: "http://m.invalid/security", Suite: "bookworm-security",
+			Components: []string{"main"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("SourcesFrom = %+v, want %+v", got, want)
+	}
+
+	ubuntu, err := LookupDistro("ubuntu", "24.04")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ubuntu.SourcesFrom(apt); err == nil ||
+		!strings.Contains(err.Error(), "name no noble suite with main or universe") {
+		t.Errorf("error = %v", err)
 	}
 }

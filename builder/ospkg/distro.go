@@ -112,3 +112,31 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// SourcesFrom picks, from a machine's apt entries (ReadAptSources), those
+// that carry the release: its suites and its security suite, with the
+// release's components each entry lists. make-tar can so use the mirror
+// that the machine it runs on is set up with.
+func (d Distro) SourcesFrom(apt []AptSource) ([]Source, error) {
+	suites := append(d.Suites(), d.Codename+"-security")
+	var out []Source
+	for _, a := range apt {
+		if !slices.Contains(suites, a.Suite) {
+			continue
+		}
+		var comps []string
+		for _, c := range d.Components {
+			if slices.Contains(a.Components, c) {
+				comps = append(comps, c)
+			}
+		}
+		if len(comps) > 0 {
+			out = append(out, Source{URL: a.URL, Suite: a.Suite, Components: comps})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("os %s %s: the apt sources name no %s suite with %s", d.ID,
+			d.Version, d.Codename, strings.Join(d.Components, " or "))
+	}
+	return out, nil
+}

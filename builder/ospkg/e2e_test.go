@@ -19,23 +19,20 @@ import (
 // its updates and its security suite.
 func debianSources(t *testing.T) []Source {
 	t.Helper()
-	all, err := ReadAptSources("/")
+	apt, err := ReadAptSources("/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []Source
-	for _, s := range all {
-		switch s.Suite {
-		case "bookworm", "bookworm-updates", "bookworm-security":
-			if slices.Contains(s.Components, "main") {
-				out = append(out, Source{URL: s.URL, Suite: s.Suite, Components: []string{"main"}})
-			}
-		}
+	d, err := LookupDistro("debian", "12")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(out) == 0 {
-		t.Fatal("the apt sources of this machine name no Debian 12 (bookworm) suite")
+	srcs, err := d.SourcesFrom(apt)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	t.Logf("sources: %v", srcs)
+	return srcs
 }
 
 // TestCollectDebian12Worker builds the OS-package image of a worker of

@@ -221,22 +221,22 @@ func (r *resolver) candidates(rel Relation) []*Package {
 	return nil
 }
 
-// chain describes how from was reached: "a depends on b (>= 1), which".
+// chain describes how from was reached, from the request on: "a", or
+// "a depends on b (>= 1), which" when a pulled from in.
 func (r *resolver) chain(from *Package) string {
-	var links []link
+	var links []link // from the request down to from
 	for p := from; p != nil; p = r.via[p.Name].from {
 		links = append(links, r.via[p.Name])
 	}
 	slices.Reverse(links)
 
+	if len(links) < 2 {
+		return from.Name
+	}
 	var b strings.Builder
-	b.WriteString(from.Name) // replaced below when there is a longer chain
-	if len(links) > 1 {
-		b.Reset()
-		b.WriteString(links[1].from.Name)
-		for _, l := range links[1:] {
-			fmt.Fprintf(&b, " depends on %s, which", l.rel)
-		}
+	b.WriteString(links[1].from.Name)
+	for _, l := range links[1:] {
+		fmt.Fprintf(&b, " depends on %s, which", l.rel)
 	}
 	return b.String()
 }
