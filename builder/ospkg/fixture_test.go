@@ -89,11 +89,8 @@ func fetchDebs() (map[string]realDeb, error) {
 	}
 	found, missing := findDebs(dir)
 	if len(missing) > 0 {
-		cmd := exec.Command("apt-get", append([]string{"download"}, missing...)...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("apt-get download %s in %s: %w\n%s",
-				strings.Join(missing, " "), dir, err, out)
+		if err := aptDownload(dir, missing); err != nil {
+			return nil, err
 		}
 		found, missing = findDebs(dir)
 	}
@@ -110,6 +107,37 @@ func fetchDebs() (map[string]realDeb, error) {
 		out[name] = realDeb{path: p, control: s}
 	}
 	return out, nil
+}
+
+// aptDownload runs apt-get download in dir. Where the machine's package
+// lists are missing or stale (a fresh CI machine), it reads the lists of
+// the machine's apt sources into dir first, leaving the system's alone.
+func aptDownload(dir string, names []string) error {
+	if aptGet(dir, nil, append([]string{"download"}, names...)...) == nil {
+		return nil
+	}
+	own := []string{
+		"-o", "Dir::State::Lists=" + filepath.Join(dir, "apt/lists"),
+		"-o", "Dir::Cache=" + filepath.Join(dir, "apt/cache"),
+	}
+	for _, d := range []string{"apt/lists/partial", "apt/cache/archives/partial"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := aptGet(dir, own, "update"); err != nil {
+		return err
+	}
+	return aptGet(dir, own, append([]string{"download"}, names...)...)
+}
+
+func aptGet(dir string, opts []string, args ...string) error {
+	cmd := exec.Command("apt-get", append(opts, args...)...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("apt-get %s in %s: %w\n%s", strings.Join(args, " "), dir, err, out)
+	}
+	return nil
 }
 
 // findDebs looks for apt-get download's file names: name_version_arch.deb.
