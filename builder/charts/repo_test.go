@@ -324,6 +324,11 @@ func TestPullFailures(t *testing.T) {
 	})
 	private := newChartRepo(t, flannel)
 	private.user = "kubexm"
+	notPEM := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	flannelRef := Ref{Name: "flannel", Version: "v0.28.9", Repo: r.URL}
 
 	tests := []struct {
 		name string
@@ -360,6 +365,10 @@ func TestPullFailures(t *testing.T) {
 			ref:  Ref{Name: "flannel", Version: "v0.28.9", Repo: private.URL},
 			opts: Options{Username: "kubexm", Password: "guess"},
 			want: []string{"chart flannel v0.28.9", "401"}},
+		{name: "CA bundle missing", ref: flannelRef, opts: Options{CAFile: notPEM + ".gone"},
+			want: []string{"chart flannel v0.28.9", "reading the CA bundle", "ca.pem.gone"}},
+		{name: "CA bundle without a certificate", ref: flannelRef, opts: Options{CAFile: notPEM},
+			want: []string{"chart flannel v0.28.9", notPEM + " holds no PEM certificate"}},
 		{name: "no version", ref: Ref{Name: "flannel", Repo: r.URL},
 			want: []string{"name and version must be set"}},
 		{name: "two sources",

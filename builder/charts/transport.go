@@ -34,7 +34,7 @@ func (o Options) httpClient(ctx context.Context, host string) (*http.Client, err
 func caPool(file string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("reading CA bundle: %w", err)
+		return nil, fmt.Errorf("reading the CA bundle: %w", err)
 	}
 
 	pool, err := x509.SystemCertPool()
@@ -42,7 +42,7 @@ func caPool(file string) (*x509.CertPool, error) {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("CA bundle %s holds no PEM certificate", file)
+		return nil, fmt.Errorf("the CA bundle %s holds no PEM certificate", file)
 	}
 	return pool, nil
 }
