@@ -42,10 +42,12 @@ func buildJobs() []buildJob {
 	}
 	for _, arch := range multiArch {
 		jobs = append(jobs, buildJob{"pause/" + arch, pauseRecipe(), arch},
-			buildJob{"coredns/" + arch, corednsRecipe(CoreDNSVersion), arch},
-			buildJob{"coredns-kubeadm/" + arch, corednsRecipe(KubeadmCoreDNSVersion), arch})
+			buildJob{"coredns/" + arch, corednsRecipe(CoreDNSVersion), arch})
 	}
-	return jobs
+	// kubexm installs CoreDNS from its chart (v1.13.1, for both arches); kubeadm's own
+	// CoreDNS is only listed by kubeadm, so one arch of it spares a long build.
+	return append(jobs, buildJob{"coredns-kubeadm/amd64", corednsRecipe(KubeadmCoreDNSVersion),
+		"amd64"})
 }
 
 // BuildKeys are the names Build takes: a component, or component/arch for those built for
@@ -142,7 +144,7 @@ func addonImageSpecs(bins map[string]string, userland layerSpec) []imageSpec {
 			"docker.io/coredns/coredns:" + number(CoreDNSVersion)},
 			archs: multiArch, entrypoint: []string{"/coredns"}, layers: corednsLayers("coredns")},
 		{names: []string{"registry.k8s.io/coredns/coredns:" + KubeadmCoreDNSVersion},
-			archs: multiArch, entrypoint: []string{"/coredns"},
+			archs: []string{"amd64"}, entrypoint: []string{"/coredns"},
 			layers: corednsLayers("coredns-kubeadm")},
 		{names: []string{"ghcr.io/flannel-io/flannel:" + FlannelVersion},
 			archs: []string{"amd64"}, entrypoint: []string{"/opt/bin/flanneld"},

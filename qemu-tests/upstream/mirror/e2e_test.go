@@ -184,8 +184,8 @@ func TestKubeadmVersion(t *testing.T) {
 	}
 }
 
-// TestKubeadmImagesPresent checks that the registry has every image kubeadm runs, and
-// every image of the profile's components that the mirror builds.
+// TestKubeadmImagesPresent checks with skopeo that the registry has every image kubeadm
+// runs, and every image of the profile's components that the mirror builds.
 func TestKubeadmImagesPresent(t *testing.T) {
 	m := theMirror(t)
 	skopeo := need(t, "skopeo")
@@ -198,6 +198,7 @@ func TestKubeadmImagesPresent(t *testing.T) {
 	if len(images) < 7 {
 		t.Fatalf("kubeadm listed %d images, want at least 7: %s", len(images), out)
 	}
+	images = append(images, profileImages(t)...)
 
 	certDir := caDir(t, m)
 	for _, img := range images {
@@ -215,8 +216,7 @@ func TestMultiArchImages(t *testing.T) {
 	certDir := caDir(t, m)
 
 	for _, img := range []string{"registry.k8s.io/pause:3.10.1", "registry.k8s.io/pause:3.10.2",
-		"registry.k8s.io/coredns/coredns:v1.13.1", "docker.io/coredns/coredns:1.13.1",
-		"registry.k8s.io/coredns/coredns:v1.14.6"} {
+		"registry.k8s.io/coredns/coredns:v1.13.1", "docker.io/coredns/coredns:1.13.1"} {
 		t.Run(img, func(t *testing.T) {
 			var index struct {
 				Manifests []struct {
@@ -236,6 +236,31 @@ func TestMultiArchImages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// profileImages are the images of the default profile's components that the mirror builds
+// (Calico's and NodeLocal DNS's need toolchains the test machines lack).
+func profileImages(t *testing.T) []string {
+	t.Helper()
+
+	prof, err := profiles.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, name := range []string{"kubernetes", "etcd", "pause", "coredns", "flannel",
+		"flannel-cni-plugin"} {
+		c, ok := prof.Component(name)
+		if !ok {
+			t.Fatalf("the default profile has no component %s", name)
+		}
+		more, err := c.ImageRefs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, more...)
+	}
+	return refs
 }
 
 // inspect runs skopeo inspect on the mirror's copy of the upstream image img.
