@@ -72,7 +72,14 @@ func TestCollect(t *testing.T) {
 	}
 	checkIndexes(t, files)
 	checkWithXorriso(t, filepath.Join(bundleDir, res.ISO), files)
-	checkWithApt(t, files, want)
+	status := filepath.Join(t.TempDir(), "status")
+	writeFile(t, status, []byte(baseStatus()))
+	plan := checkWithApt(t, files, status, "conntrack", "socat", "ipset", "ebtables")
+	for _, name := range want {
+		if !strings.Contains(plan, "Inst "+name+" ") {
+			t.Errorf("apt would not install %s from the repository:\n%s", name, plan)
+		}
+	}
 }
 
 func TestCollectAgainIsCachedAndReproducible(t *testing.T) {

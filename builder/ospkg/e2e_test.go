@@ -3,7 +3,9 @@
 package ospkg
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,4 +88,45 @@ func TestCollectDebian12Worker(t *testing.T) {
 	}
 	files := readISO(t, filepath.Join(bundleDir, res.ISO))
 	checkIndexes(t, files)
+}
+
+// TestCollectInstallsOnThisMachine resolves a control-plane host's
+// packages against the packages this Debian 12 machine has installed,
+// then has apt on it simulate installing them from the image alone: apt
+// must find nothing missing.
+func TestCollectInstallsOnThisMachine(t *testing.T) {
+	const status = "/var/lib/dpkg/status"
+	data, err := os.ReadFile(status)
+	if err != nil {
+		t.Skipf("not a Debian machine: %v", err)
+	}
+	stanzas, err := ParseControl(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", status, err)
+	}
+	var installed []string
+	for _, s := range stanzas {
+		if strings.HasSuffix(s.Get("Status"), " installed") {
+			installed = append(installed, s.Get("Package"))
+		}
+	}
+
+	prof, err := profiles.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	requested := prof.PackagesFor("controlPlane")
+	bundleDir := t.TempDir()
+	res, err := Collect(context.Background(), Options{
+		Distro: "debian", Version: "12", Arch: hostArch(),
+		Sources: debianSources(t), Packages: requested, Base: Base{Packages: installed},
+		Cache: filepath.Join(t.TempDir(), "cache"), Bundle: bundleDir,
+		Time: time.Date(2025, 5, 20, 0, 0, 0, 0, time.UTC), IgnoreValidUntil: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d packages: %s", len(res.Packages), strings.Join(names(res.Packages), " "))
+	files := readISO(t, filepath.Join(bundleDir, res.ISO))
+	t.Log(checkWithApt(t, files, status, requested...))
 }
