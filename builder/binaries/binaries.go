@@ -15,6 +15,7 @@ import (
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/engine"
 	"github.com/kubexm/kubexm/internal/fetch"
+	"github.com/kubexm/kubexm/internal/redact"
 	"github.com/kubexm/kubexm/profiles"
 )
 
@@ -104,7 +105,7 @@ func (d *download) one(ctx context.Context, rt *engine.Runtime, f profiles.File)
 	if err != nil {
 		return fmt.Errorf("%s %s (%s): %w", c.Name, c.Version, d.arch, err)
 	}
-	d.opts.Origins.Record(rel, bundle.Origin{Source: f.URL, Component: c.Name,
+	d.opts.Origins.Record(rel, bundle.Origin{Source: redact.URL(f.URL), Component: c.Name,
 		Version: c.Version, Arch: d.arch})
 	return nil
 }
@@ -128,7 +129,7 @@ func (d *download) checksum(ctx context.Context, f profiles.File) (string, error
 	}
 	sum, err := fetch.ParseChecksum(doc, f.Name)
 	if err != nil {
-		return "", fmt.Errorf("%s %s: %s: %w", c.Name, c.Version, f.ChecksumURL, err)
+		return "", fmt.Errorf("%s %s: %s: %w", c.Name, c.Version, redact.URL(f.ChecksumURL), err)
 	}
 	return sum, nil
 }

@@ -51,12 +51,13 @@ func newMakeTar() *cobra.Command {
 			if err != nil {
 				return failure.Wrap(failure.Config, err)
 			}
-			return f.execute(cmd, p, opts.Cluster, statusFormat, func(w io.Writer) error {
-				if !f.dryRun {
-					fmt.Fprintf(w, "wrote %s\n", opts.Output)
-				}
-				return nil
-			})
+			return f.execute(cmd, p, opts.Cluster, statusFormat,
+				func(w io.Writer, runErr error) error {
+					if !f.dryRun && runErr == nil && statusFormat == report.Text {
+						fmt.Fprintf(w, "wrote %s\n", opts.Output)
+					}
+					return nil
+				})
 		},
 	}
 	fl := cmd.Flags()
@@ -77,7 +78,7 @@ func newMakeTar() *cobra.Command {
 func makeTarOptions(f *runFlags, format, out, compress string, allowUnverified bool) (
 	builder.Options, report.Format, error) {
 
-	f.controlOnly, f.mode = true, "online"
+	f.controlOnly, f.mode, f.outputFlag = true, "online", "output-format"
 	if _, _, err := f.parse(); err != nil {
 		return builder.Options{}, "", err
 	}
@@ -92,7 +93,7 @@ func makeTarOptions(f *runFlags, format, out, compress string, allowUnverified b
 		return builder.Options{}, "", usageError("--compression %q: want gzip or zstd", compress)
 	}
 	if out == "" {
-		out = "kubexm.tar.gz"
+		out = map[string]string{"gzip": "kubexm.tar.gz", "zstd": "kubexm.tar.zst"}[compress]
 	}
 
 	c, err := config.Load(f.file)

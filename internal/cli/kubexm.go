@@ -54,7 +54,7 @@ func newPreflight() *cobra.Command {
 			opts.SwapWillBeOff, opts.MaxClockSkew = swapOff, skew
 			mod, rep := preflight.NewModule(opts)
 			p := engine.New("preflight", mode).Then(mod)
-			return f.execute(cmd, p, c, format, func(w io.Writer) error {
+			return f.execute(cmd, p, c, format, func(w io.Writer, _ error) error {
 				return writePreflight(w, format, rep)
 			})
 		},

@@ -14,6 +14,7 @@ import (
 	"github.com/kubexm/kubexm/internal/failure"
 	"github.com/kubexm/kubexm/internal/host"
 	"github.com/kubexm/kubexm/internal/inventory"
+	"github.com/kubexm/kubexm/internal/redact"
 	"github.com/kubexm/kubexm/internal/report"
 	"github.com/kubexm/kubexm/internal/runlog"
 )
@@ -33,12 +34,14 @@ type runFlags struct {
 	// controlOnly runs the pipeline on the control machine alone: the
 	// config's hosts are not part of its inventory.
 	controlOnly bool
+	// outputFlag is the name of the flag that sets output, for messages.
+	outputFlag string
 }
 
 // register adds the flags to cmd; resumable says whether the command's
 // pipeline keeps a resume record and offers --resume.
 func (f *runFlags) register(cmd *cobra.Command, resumable bool) {
-	f.resumable = resumable
+	f.resumable, f.outputFlag = resumable, "output"
 	fl := cmd.Flags()
 	fl.StringVarP(&f.file, "file", "f", "", "cluster config file (required)")
 	fl.StringVar(&f.mode, "mode", "online", "online (artifacts from upstream or mirrors) "+
@@ -71,7 +74,7 @@ func (f *runFlags) parse() (engine.Mode, report.Format, error) {
 	}
 	format, err := report.ParseFormat(f.output)
 	if err != nil {
-		return 0, "", failure.Wrap(failure.Usage, err)
+		return 0, "", usageError("--%s %q: want text or json", f.outputFlag, f.output)
 	}
 	if f.parallel < 0 {
 		return 0, "", usageError("--parallel %d: want 0 (all hosts) or more", f.parallel)
@@ -80,9 +83,10 @@ func (f *runFlags) parse() (engine.Mode, report.Format, error) {
 }
 
 // execute plans or runs p against the hosts of c. done, if set, runs after
-// the pipeline whether it failed or not, to print what the command reports.
+// the pipeline whether it failed or not, to print what the command reports;
+// it is given the run's error.
 func (f *runFlags) execute(cmd *cobra.Command, p *engine.Pipeline, c *config.Cluster,
-	format report.Format, done func(w io.Writer) error) error {
+	format report.Format, done func(w io.Writer, runErr error) error) error {
 
 	p.LimitParallel(f.parallel)
 	invOpts := inventory.Options{KnownHostsPath: f.knownHosts, TrustOnFirstUse: f.tofu}
@@ -97,7 +101,9 @@ func (f *runFlags) execute(cmd *cobra.Command, p *engine.Pipeline, c *config.Clu
 		return failure.Wrap(failure.Internal, err)
 	}
 	defer log.Close()
-	invOpts.HostOptions = []host.Option{host.WithRecorder(log.Command)}
+	invOpts.HostOptions = []host.Option{host.WithRecorder(log.Command),
+		host.WithSecrets(c.Secrets()...)}
+	red := redact.New(c.Secrets())
 
 	// 2. The hosts, the resume record and the reporters.
 	inv, err := f.inventory(c, invOpts)
@@ -113,10 +119,10 @@ func (f *runFlags) execute(cmd *cobra.Command, p *engine.Pipeline, c *config.Clu
 
 	// 3. The run, then what the command reports, then the summary.
 	sum, runErr := p.Run(cmd.Context(), engine.RunOptions{
-		Inventory: inv, State: state, Reporter: engine.Reporters(status, log),
+		Inventory: inv, State: state, Reporter: redacting(red, engine.Reporters(status, log)),
 	})
 	status.Close()
-	return f.finish(cmd, format, log, sum, runErr, done)
+	return f.finish(cmd, format, log, sum, redactError(red, runErr), done, red)
 }
 
 func (f *runFlags) plan(w io.Writer, p *engine.Pipeline, c *config.Cluster,
@@ -164,15 +170,21 @@ func (f *runFlags) openState(w io.Writer, p *engine.Pipeline, c *config.Cluster)
 
 // finish prints what the command reports and the summary of the run.
 func (f *runFlags) finish(cmd *cobra.Command, format report.Format, log *runlog.Log,
-	sum *engine.Summary, runErr error, done func(io.Writer) error) error {
+	sum *engine.Summary, runErr error, done func(io.Writer, error) error,
+	red redact.Redactor) error {
 
 	out := cmd.OutOrStdout()
 	if done != nil {
-		if err := done(out); err != nil && runErr == nil {
+		if err := done(out, runErr); err != nil && runErr == nil {
 			runErr = err
 		}
 	}
 	if format == report.JSON {
+		if sum != nil {
+			for i := range sum.Outcomes {
+				sum.Outcomes[i].Error = red.String(sum.Outcomes[i].Error)
+			}
+		}
 		_ = json.NewEncoder(out).Encode(map[string]any{"kind": "summary", "summary": sum,
 			"log": log.Path(), "exitCode": failure.ExitCode(runErr)})
 	} else if runErr != nil && sum != nil {
@@ -183,6 +195,32 @@ func (f *runFlags) finish(cmd *cobra.Command, format report.Format, log *runlog.
 		fmt.Fprintf(cmd.ErrOrStderr(), "\nthe log of every command is in %s\n", log.Path())
 	}
 	return runErr
+}
+
+// redacting blanks the config's secrets out of the texts of events before
+// any reporter sees them: a step's error may quote a command or a URL.
+func redacting(red redact.Redactor, r engine.Reporter) engine.Reporter {
+	return engine.ReporterFunc(func(e engine.Event) {
+		e.Err, e.Reason, e.Message = red.String(e.Err), red.String(e.Reason), red.String(e.Message)
+		r.Report(e)
+	})
+}
+
+// redactedError is an error whose message has the config's secrets blanked;
+// it unwraps to the original, so its failure category is kept.
+type redactedError struct {
+	err error
+	red redact.Redactor
+}
+
+func (e *redactedError) Error() string { return e.red.String(e.err.Error()) }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func redactError(red redact.Redactor, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &redactedError{err: err, red: red}
 }
 
 // statusWriter is where the live status goes: stderr for people, so that

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -116,7 +117,9 @@ func (c *Cluster) Secrets() []string {
 		add(a.Password)
 	}
 	for _, u := range c.urls() {
-		add(urlPassword(u))
+		for _, secret := range urlSecrets(u) {
+			add(secret)
+		}
 	}
 	return out
 }
@@ -149,14 +152,20 @@ func (c *Cluster) urls() []string {
 	return urls
 }
 
-// urlPassword returns the password in a URL's user information, if any.
-func urlPassword(raw string) string {
+// urlSecrets returns the credentials in a URL's user information: the
+// password as written (percent-encoded) and decoded, or the user name alone
+// when there is no password, as with a token (https://TOKEN@host).
+func urlSecrets(raw string) []string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {
-		return ""
+		return nil
 	}
-	p, _ := u.User.Password()
-	return p
+	p, ok := u.User.Password()
+	if !ok {
+		return []string{u.User.Username()}
+	}
+	_, written, _ := strings.Cut(u.User.String(), ":")
+	return []string{p, written}
 }
 
 // Hash returns a stable digest of the effective config (after defaults): the

@@ -167,6 +167,9 @@ func (r *run) hostSteps(ctx context.Context, stopped <-chan struct{}, m *Module,
 	start := r.opts.Now()
 	defer func() {
 		o.Duration = r.opts.Now().Sub(start)
+		if o.Err != nil {
+			o.Error = o.Err.Error()
+		}
 		r.record(o)
 	}()
 

@@ -31,6 +31,7 @@ type Outcome struct {
 	Skipped  int           `json:"skipped"` // steps skipped as done or resumed
 	Duration time.Duration `json:"duration"`
 	Err      error         `json:"-"`
+	Error    string        `json:"error,omitempty"` // Err's message, for JSON
 	Step     string        `json:"step,omitempty"` // the step that failed or was stopped
 }
 

@@ -12,11 +12,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/kubexm/kubexm/internal/redact"
 )
 
 // Client downloads files. The zero Client is usable.
@@ -198,11 +199,5 @@ func sha256File(p string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// redacted is rawURL with any password blanked, for messages.
-func redacted(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
+// redacted is rawURL without its credentials, for messages.
+func redacted(rawURL string) string { return redact.URL(rawURL) }

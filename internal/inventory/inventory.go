@@ -35,7 +35,9 @@ type Inventory struct {
 
 // New returns the inventory of c. No host is dialled.
 func New(c *config.Cluster, opts Options) (*Inventory, error) {
-	hosts := map[string]host.Host{engine.Control: host.NewLocal(opts.HostOptions...)}
+	local := host.NewLocal(append([]host.Option{host.WithSecrets(c.Secrets()...)},
+		opts.HostOptions...)...)
+	hosts := map[string]host.Host{engine.Control: local}
 	inv := &Inventory{hosts: []host.Host{hosts[engine.Control]}}
 	for _, h := range c.Spec.Hosts {
 		cfg, err := sshConfig(c, h, opts, 0)

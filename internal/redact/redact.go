@@ -3,6 +3,7 @@
 package redact
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -48,4 +49,16 @@ func (r Redactor) Bytes(b []byte) []byte {
 		return b
 	}
 	return []byte(r.String(string(b)))
+}
+
+// URL returns raw without its user information, which may hold a password
+// or a token, for messages and records. A URL that does not parse is
+// replaced whole: its credentials cannot be found to blank.
+func URL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	return u.String()
 }

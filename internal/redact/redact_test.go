@@ -24,3 +24,17 @@ func TestRedactor(t *testing.T) {
 		})
 	}
 }
+
+func TestURL(t *testing.T) {
+	tests := map[string]string{
+		"https://u:p%40ss@mirror.test/k8s": "https://mirror.test/k8s",
+		"https://TOKEN@mirror.test/x":      "https://mirror.test/x",
+		"http://127.0.0.1:8080/a?b=c":      "http://127.0.0.1:8080/a?b=c",
+		"://bad":                           "(unparsable URL)",
+	}
+	for in, want := range tests {
+		if got := URL(in); got != want {
+			t.Errorf("URL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
