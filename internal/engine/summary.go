@@ -32,7 +32,7 @@ type Outcome struct {
 	Duration time.Duration `json:"duration"`
 	Err      error         `json:"-"`
 	Error    string        `json:"error,omitempty"` // Err's message, for JSON
-	Step     string        `json:"step,omitempty"` // the step that failed or was stopped
+	Step     string        `json:"step,omitempty"`  // the step that failed or was stopped
 }
 
 // Summary is what a run did, host by host and task by task.
