@@ -155,6 +155,7 @@ func (c *Client) cached(ctx context.Context, url string, sum FileSum) (string, e
 		return "", fmt.Errorf("no cache folder to keep %s in", url)
 	}
 	dst := filepath.Join(c.Cache, "by-hash", sum.SHA256)
+	defer lockPath(dst)()
 	if have, err := sha256File(dst); err == nil && have == sum.SHA256 {
 		return dst, nil
 	}

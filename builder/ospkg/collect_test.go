@@ -111,6 +111,29 @@ func TestCollectAgainIsCachedAndReproducible(t *testing.T) {
 	}
 }
 
+// Two collections with one cache at once (as make-tar runs one per
+// architecture) share its files without spoiling them.
+func TestCollectSharesTheCache(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t, fixtureOpts{})
+	cache := t.TempDir()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := collect(t, u, publicKey(t, u.key), cache, t.TempDir())
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if u.debs != len(fixturePackages)-1 {
+		t.Errorf("fetched %d .deb files, want each once (%d)", u.debs, len(fixturePackages)-1)
+	}
+}
+
 // A mirror half-way through an update serves the next index under the
 // plain name; the signed one is still there by hash, and is read.
 func TestCollectReadsIndexesByHash(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Download fetches a package's .deb into the cache, checked against the
@@ -23,6 +24,7 @@ func (c *Client) Download(ctx context.Context, p *Package) (string, error) {
 		return "", fmt.Errorf("package %s: no cache folder to keep it in", p)
 	}
 	dst := filepath.Join(c.Cache, "debs", p.SHA256+".deb")
+	defer lockPath(dst)()
 	if have, err := sha256File(dst); err == nil && have == p.SHA256 {
 		return dst, nil
 	}
@@ -50,4 +52,17 @@ func sha256File(path string) (string, error) {
 		return "", fmt.Errorf("reading %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// pathLocks serialise the downloads of one cache file, so that two
+// collections sharing a cache (two architectures, which share the
+// Architecture: all packages) never write one partial file together.
+var pathLocks sync.Map
+
+// lockPath locks path and returns the unlock.
+func lockPath(path string) func() {
+	m, _ := pathLocks.LoadOrStore(path, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }

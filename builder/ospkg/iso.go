@@ -33,7 +33,7 @@ func PackISO(dir, dst, label string, t time.Time) (err error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("iso %s: %w", dst, err)
 	}
-	work, err := os.MkdirTemp(filepath.Dir(dst), ".iso-work-")
+	work, err := workspace(dir, dst)
 	if err != nil {
 		return fmt.Errorf("iso %s: %w", dst, err)
 	}
@@ -108,4 +108,13 @@ func mirrorTree(src, dst string) error {
 		}
 		return fmt.Errorf("%s is neither a file nor a folder", p)
 	})
+}
+
+// workspace makes go-diskfs's scratch folder beside dir, where hard
+// links to dir's files work, or else beside dst.
+func workspace(dir, dst string) (string, error) {
+	if work, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), ".iso-work-"); err == nil {
+		return work, nil
+	}
+	return os.MkdirTemp(filepath.Dir(dst), ".iso-work-")
 }
