@@ -82,7 +82,8 @@ func (c *Client) packages(ctx context.Context, src Source, arch string) ([]*Pack
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(rel.Architectures, arch) {
+	listed := len(rel.Architectures) > 0 // a Release without the field serves any
+	if listed && !slices.Contains(rel.Architectures, arch) {
 		return nil, fmt.Errorf("%s: the suite has no architecture %s (it has %s)", src, arch,
 			strings.Join(rel.Architectures, " "))
 	}
@@ -90,7 +91,7 @@ func (c *Client) packages(ctx context.Context, src Source, arch string) ([]*Pack
 	var out []*Package
 	for _, comp := range src.Components {
 		arches := []string{arch}
-		if slices.Contains(rel.Architectures, "all") && !rel.AllInArch {
+		if (!listed || slices.Contains(rel.Architectures, "all")) && !rel.AllInArch {
 			arches = append(arches, "all") // as apt does
 		}
 		for _, a := range arches {
@@ -210,7 +211,7 @@ func (c *Client) Release(ctx context.Context, src Source) (*Release, error) {
 			rel.ValidUntil.UTC().Format(time.DateOnly))
 	}
 	for _, comp := range src.Components {
-		if !hasComponent(rel.Components, comp) {
+		if len(rel.Components) > 0 && !hasComponent(rel.Components, comp) {
 			return nil, fmt.Errorf("%s: the suite has no component %s (it has %s)", where, comp,
 				strings.Join(rel.Components, " "))
 		}
