@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/engine"
@@ -105,16 +107,40 @@ func (d *download) one(ctx context.Context, rt *engine.Runtime, f profiles.File)
 	if err != nil {
 		return fmt.Errorf("%s %s (%s): %w", c.Name, c.Version, d.arch, err)
 	}
+	if !isArchive(f.Name) {
+		// A bare program (kubeadm, runc.amd64) must stay runnable in the
+		// bundle and once unpacked at the site.
+		if err := os.Chmod(dst, 0o755); err != nil {
+			return fmt.Errorf("%s %s (%s): %w", c.Name, c.Version, d.arch, err)
+		}
+	}
 	d.opts.Origins.Record(rel, bundle.Origin{Source: redact.URL(f.URL), Component: c.Name,
 		Version: c.Version, Arch: d.arch})
 	return nil
+}
+
+// isArchive reports whether name is an archive rather than a program.
+func isArchive(name string) bool {
+	for _, ext := range []string{".tar.gz", ".tgz", ".tar.xz", ".zip"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // checksum returns the published SHA-256 of f, or "" for a file taken
 // unverified.
 func (d *download) checksum(ctx context.Context, f profiles.File) (string, error) {
 	c := d.component
-	doc, err := d.opts.Cache.Document(ctx, f.ChecksumURL)
+	var sum string
+	_, err := d.opts.Cache.Document(ctx, f.ChecksumURL, func(doc []byte) (err error) {
+		sum, err = fetch.ParseChecksum(doc, f.Name)
+		if err != nil {
+			return fmt.Errorf("%s %s: %s: %w", c.Name, c.Version, redact.URL(f.ChecksumURL), err)
+		}
+		return nil
+	})
 	var se *fetch.StatusError
 	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		if d.opts.AllowUnverified {
@@ -126,10 +152,6 @@ func (d *download) checksum(ctx context.Context, f profiles.File) (string, error
 	}
 	if err != nil {
 		return "", fmt.Errorf("%s %s: %w", c.Name, c.Version, err)
-	}
-	sum, err := fetch.ParseChecksum(doc, f.Name)
-	if err != nil {
-		return "", fmt.Errorf("%s %s: %s: %w", c.Name, c.Version, redact.URL(f.ChecksumURL), err)
 	}
 	return sum, nil
 }

@@ -90,6 +90,10 @@ func TestCollectsEveryArchAndASecondRunDownloadsNothing(t *testing.T) {
 			t.Errorf("%s missing: %v", rel, err)
 		}
 	}
+	if fi, err := os.Stat(filepath.Join(opts.Root, "kubernetes/v1.37.2/amd64/kubeadm")); err != nil ||
+		fi.Mode().Perm() != 0o755 {
+		t.Errorf("kubeadm: %v, %v; want it runnable", fi, err)
+	}
 	o := opts.Origins.Map()["kubernetes/v1.37.2/arm64/kubeadm"]
 	if !strings.HasSuffix(o.Source, "/k8s/release/v1.37.2/bin/linux/arm64/kubeadm") || o.Arch != "arm64" {
 		t.Errorf("kubeadm origin = %+v", o)

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +232,12 @@ func TestBadBundles(t *testing.T) {
 		{name: "extra file", entries: []tarEntry{manifestFor(ok),
 			reg(".kubexm/a/v1/amd64/tool", "the tool"), reg(".kubexm/stowaway", "x")},
 			want: "extra .kubexm/stowaway (not in the manifest)"},
+		{name: "duplicate entry", entries: []tarEntry{manifestFor(ok),
+			reg(".kubexm/a/v1/amd64/tool", "the tool"), reg(".kubexm/a/v1/amd64/tool", "the tool")},
+			want: "extra .kubexm/a/v1/amd64/tool (a second copy)"},
+		{name: "size claimed beyond the manifest", entries: []tarEntry{manifestFor(ok),
+			reg(".kubexm/a/v1/amd64/tool", "the tool, and then much more")},
+			want: "corrupt .kubexm/a/v1/amd64/tool (28 bytes, manifest says 8)"},
 		{name: "no manifest first", entries: []tarEntry{reg(".kubexm/a/v1/amd64/tool", "the tool"),
 			manifestFor(ok)}, want: "manifest.json must be the first file"},
 		{name: "cut trailer", entries: []tarEntry{manifestFor(ok),
@@ -257,7 +264,8 @@ func TestBadBundles(t *testing.T) {
 			}
 			// Only a good file that came before the fault may be there.
 			bad := []string{"stowaway", "a/link", "a/dev"}
-			if tt.name != "missing file" && tt.name != "extra file" && tt.name != "cut trailer" {
+			if !slices.Contains([]string{"missing file", "extra file", "cut trailer", "duplicate entry"},
+				tt.name) {
 				bad = append(bad, "a/v1/amd64/tool")
 			}
 			for _, b := range bad {

@@ -77,10 +77,26 @@ func (r *reader) extract(root string, e entry, seen map[string]bool, stats *Unpa
 		return nil
 	}
 
+	// Refuse what the manifest does not list, or lists at another size,
+	// before writing a byte of it.
 	want, listed := r.manifest.lookup(e.rel)
-	if listed && e.size == want.Size && fileMatches(dst, want) {
+	switch {
+	case seen[e.rel]:
+		return &ProblemsError{Bundle: r.name, Problems: []Problem{
+			{Path: e.rel, Kind: "extra", Detail: "a second copy"}}}
+	case !listed:
+		return &ProblemsError{Bundle: r.name, Problems: []Problem{
+			{Path: e.rel, Kind: "extra", Detail: "not in the manifest"}}}
+	case e.size != want.Size:
+		return &ProblemsError{Bundle: r.name, Problems: []Problem{{Path: e.rel,
+			Kind: "corrupt", Detail: fmt.Sprintf("%d bytes, manifest says %d", e.size, want.Size)}}}
+	}
+	if fileMatches(dst, want) {
 		seen[e.rel] = true
 		stats.Kept++
+		if err := os.Chmod(dst, modeOf(e)); err != nil {
+			return fmt.Errorf("unpacking %s: %w", r.name, err)
+		}
 		_, err := io.Copy(io.Discard, r.tr)
 		return r.readErrorIf(e.rel, err)
 	}
@@ -104,11 +120,7 @@ func (r *reader) extract(root string, e entry, seen map[string]bool, stats *Unpa
 	if !ok {
 		return &ProblemsError{Bundle: r.name, Problems: []Problem{p}}
 	}
-	mode := os.FileMode(0o644)
-	if e.exec {
-		mode = 0o755
-	}
-	if err := os.Chmod(tmp.Name(), mode); err != nil {
+	if err := os.Chmod(tmp.Name(), modeOf(e)); err != nil {
 		return fmt.Errorf("unpacking %s: %w", r.name, err)
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
@@ -116,6 +128,14 @@ func (r *reader) extract(root string, e entry, seen map[string]bool, stats *Unpa
 	}
 	stats.Written++
 	return nil
+}
+
+// modeOf is the mode an extracted file gets: programs stay runnable.
+func modeOf(e entry) os.FileMode {
+	if e.exec {
+		return 0o755
+	}
+	return 0o644
 }
 
 func (r *reader) readErrorIf(rel string, err error) error {

@@ -18,6 +18,10 @@ const (
 	RoleRegistry     = "registry"
 )
 
+// ReservedHostName is the name plans and logs give the machine kubexm runs
+// on; no host of the config may take it.
+const ReservedHostName = "control"
+
 // AllRoles are the roles in the order Roles lists them.
 var AllRoles = []string{RoleEtcd, RoleControlPlane, RoleWorker, RoleRegistry}
 

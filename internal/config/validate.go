@@ -98,6 +98,9 @@ func (h Host) validate(p *problems, at string) {
 	} else if !isNodeName(h.Name) {
 		p.addf(at+".name", "%q is not a node name (lower-case letters, digits, '-' and '.')",
 			h.Name)
+	} else if h.Name == ReservedHostName {
+		p.addf(at+".name", "%q is the name kubexm gives the machine it runs on; "+
+			"choose another", h.Name)
 	}
 	addrOK := isIP(h.Address) || isHostName(h.Address)
 	if h.Address == "" {

@@ -160,6 +160,15 @@ func invalidCases() []invalidCase {
 			},
 		},
 		{
+			name: "host named as the control machine",
+			yaml: func(t testing.TB) string {
+				return edit(t, "- name: node3", "- name: control", "[node2, node3]",
+					"[node2, control]")
+			},
+			want: []string{`c.yaml:13: spec.hosts[2].name: "control" is the name kubexm ` +
+				`gives the machine it runs on; choose another`},
+		},
+		{
 			name: "address with an octet out of range",
 			yaml: func(t testing.TB) string { return edit(t, "10.0.0.3", "10.0.0.300") },
 			want: []string{

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -470,6 +471,11 @@ func TestResume(t *testing.T) {
 	st, stale, err := OpenState(statePath, p.Name, "h2", true)
 	if err != nil || !stale {
 		t.Fatalf("OpenState with a changed hash: stale = %v, err = %v; want stale", stale, err)
+	}
+	// The stale record is gone from disk at once, before anything runs.
+	if data, _ := os.ReadFile(statePath); !strings.Contains(string(data), `"inputsHash": "h2"`) ||
+		strings.Contains(string(data), "@node") {
+		t.Errorf("the record of h1 survived a run opened under h2:\n%s", data)
 	}
 	if _, err := p.Run(context.Background(), RunOptions{Inventory: inventory(2), State: st}); err != nil {
 		t.Fatal(err)

@@ -29,13 +29,14 @@ func TestCancelEndsRemoteCommands(t *testing.T) {
 		hosts[name], names = h, append(names, name)
 	}
 
-	// A marker in the command line finds the remote processes on this
-	// machine, where the loopback sshd runs them.
-	const marker = "kubexm-cancel-test"
+	// A duration no other process uses finds the remote sleeps on this
+	// machine, where the loopback sshd runs them: it is in sleep's own
+	// command line, whether or not the shell execs it.
+	const marker = "600.4711"
 	started := make(chan struct{}, 2)
 	long := engine.StepFunc("long", func(ctx context.Context, rt *engine.Runtime) error {
 		started <- struct{}{}
-		_, err := rt.Host.Run(ctx, host.Command{Cmd: "sleep 600 # " + marker})
+		_, err := rt.Host.Run(ctx, host.Command{Cmd: "sleep " + marker + "; true"})
 		return err
 	})
 	after := engine.StepFunc("after", func(context.Context, *engine.Runtime) error {
@@ -69,9 +70,9 @@ func TestCancelEndsRemoteCommands(t *testing.T) {
 	waitFor(t, func() bool { return remoteCount(marker) == 0 })
 }
 
-// remoteCount counts the processes whose command line holds marker.
+// remoteCount counts the sleep processes of the marker.
 func remoteCount(marker string) int {
-	out, _ := exec.Command("pgrep", "-f", "sleep 600 # "+marker).Output()
+	out, _ := exec.Command("pgrep", "-x", "-f", "sleep "+marker).Output()
 	return len(strings.Fields(string(out)))
 }
 

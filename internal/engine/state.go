@@ -64,7 +64,12 @@ func OpenState(path, pipeline, inputsHash string, resume bool) (s *State, stale 
 		return nil, false, fmt.Errorf("reading resume record %s: %w", path, err)
 	}
 	if old.Pipeline != pipeline || old.InputsHash != inputsHash {
-		return s, true, nil
+		// Drop the stale record now: kept until the first completion, a
+		// run that fails before one would leave it to vouch for work an
+		// interrupted run under other inputs may have undone.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s, true, s.save()
 	}
 	if old.Completed != nil {
 		s.file.Completed = old.Completed

@@ -37,16 +37,25 @@ func DefaultCacheDir() (string, error) {
 }
 
 // Document returns the document at rawURL, from the cache if it holds it.
-func (c *Cache) Document(ctx context.Context, rawURL string) ([]byte, error) {
+// A fetched document is kept only once check accepts it (check may be nil),
+// so that a page some proxy served in its place does not stay in the cache.
+func (c *Cache) Document(ctx context.Context, rawURL string, check func([]byte) error) (
+	[]byte, error) {
+
 	key := sha256.Sum256([]byte(rawURL))
 	p := filepath.Join(c.Dir, "documents", hex.EncodeToString(key[:]))
-	if data, err := os.ReadFile(p); err == nil {
+	if data, err := os.ReadFile(p); err == nil && (check == nil || check(data) == nil) {
 		return data, nil
 	}
 
 	data, err := c.client().Bytes(ctx, rawURL)
 	if err != nil {
 		return nil, err
+	}
+	if check != nil {
+		if err := check(data); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return nil, fmt.Errorf("caching %s: %w", redacted(rawURL), err)

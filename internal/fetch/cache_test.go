@@ -14,11 +14,11 @@ func TestCacheSecondFetchMakesNoRequest(t *testing.T) {
 
 	get := func(dst string) bool {
 		t.Helper()
-		sums, err := cache.Document(ctx, base+kubeadm+".sha256")
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum, err := ParseChecksum(sums, "kubeadm")
+		var sum string
+		_, err := cache.Document(ctx, base+kubeadm+".sha256", func(doc []byte) (err error) {
+			sum, err = ParseChecksum(doc, "kubeadm")
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,13 +26,21 @@ func ParseChecksum(data []byte, file string) (string, error) {
 		return strings.ToLower(lines[0]), nil
 	}
 
+	found := ""
 	for _, line := range lines {
 		digest, name, ok := splitLine(line)
-		if ok && path.Base(name) == file {
-			return digest, nil
+		if !ok || path.Base(name) != file {
+			continue
 		}
+		if found != "" && found != digest {
+			return "", fmt.Errorf("the checksum file gives %s two different sha256 digests", file)
+		}
+		found = digest
 	}
-	return "", fmt.Errorf("no sha256 for %s in the checksum file", file)
+	if found == "" {
+		return "", fmt.Errorf("no sha256 for %s in the checksum file", file)
+	}
+	return found, nil
 }
 
 // splitLine reads one line of the sha256sum or BSD format.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kubexm/kubexm/internal/redact"
@@ -83,7 +84,7 @@ func (c *Client) File(ctx context.Context, rawURL, dst, wantSHA256 string) error
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", shown, err)
 	}
-	if wantSHA256 != "" && sum != wantSHA256 {
+	if wantSHA256 != "" && sum != strings.ToLower(wantSHA256) {
 		os.Remove(partial)
 		return fmt.Errorf("fetching %s: checksum mismatch: the file has sha256 %s, the "+
 			"published checksum is %s", shown, sum, wantSHA256)
@@ -133,9 +134,15 @@ func (c *Client) get(ctx context.Context, rawURL, partial string) error {
 	}
 	defer resp.Body.Close()
 
+	// Append only what starts where the partial file ends; a server that
+	// ignores the Range, or answers another one, sends the file from 0.
 	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	if resp.StatusCode != http.StatusPartialContent {
 		flags, have = os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0
+	} else if start, ok := rangeStart(resp.Header.Get("Content-Range")); !ok || start != have {
+		os.Remove(partial)
+		return &transportError{url: redacted(rawURL), err: fmt.Errorf("the server answered "+
+			"range %q to a request from byte %d", resp.Header.Get("Content-Range"), have)}
 	}
 	f, err := os.OpenFile(partial, flags, 0o644)
 	if err != nil {
@@ -159,6 +166,18 @@ func (c *Client) get(ctx context.Context, rawURL, partial string) error {
 		return &transportError{url: redacted(rawURL), err: err}
 	}
 	return nil
+}
+
+// rangeStart reads the first byte position of a Content-Range header
+// ("bytes 100-199/200").
+func rangeStart(h string) (int64, bool) {
+	rest, ok := strings.CutPrefix(h, "bytes ")
+	if !ok {
+		return 0, false
+	}
+	first, _, ok := strings.Cut(rest, "-")
+	n, err := strconv.ParseInt(first, 10, 64)
+	return n, ok && err == nil
 }
 
 // do sends a GET, from byte offset on when it is positive.

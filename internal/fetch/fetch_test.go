@@ -162,6 +162,8 @@ func TestParseChecksum(t *testing.T) {
 			file: "helm-v4.3.2-linux-amd64.tar.gz", want: d},
 		{name: "bsd format", data: "SHA256 (crictl.tar.gz) = " + strings.ToUpper(d) + "\n",
 			file: "crictl.tar.gz", want: d},
+		{name: "two digests for one name", data: d + "  kubeadm\n" + strings.Repeat("1", 64) +
+			"  ./kubeadm\n", file: "kubeadm", err: "two different sha256 digests"},
 		{name: "file not listed", data: d + "  other\n", file: "kubeadm",
 			err: "no sha256 for kubeadm"},
 		{name: "not a digest", data: "<html>404</html>", file: "kubeadm",
@@ -180,5 +182,35 @@ func TestParseChecksum(t *testing.T) {
 				t.Errorf("got %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestResumeRefusesAMismatchedRange serves a 206 that starts at byte 0
+// whatever range was asked: appending it would corrupt the file.
+func TestResumeRefusesAMismatchedRange(t *testing.T) {
+	const body = "0123456789abcdefghij"
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if r.Header.Get("Range") != "" && calls == 1 {
+			w.Header().Set("Content-Range", "bytes 0-19/20")
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write([]byte(body))
+			return
+		}
+		w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	dst := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(dst+".partial", []byte("01234"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(body))
+	if err := fastClient().File(context.Background(), srv.URL, dst,
+		hex.EncodeToString(sum[:])); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(dst); string(got) != body || calls != 2 {
+		t.Errorf("file = %q after %d requests, want %q after 2", got, calls, body)
 	}
 }
