@@ -146,6 +146,7 @@ func (c *Cluster) urls() []string {
 	}
 	for _, m := range []map[string]string{
 		s.Artifacts.Sources.Binaries, s.Artifacts.Sources.Registries, s.Artifacts.Sources.Charts,
+		s.Artifacts.Sources.Packages,
 	} {
 		for _, u := range m {
 			urls = append(urls, u)

@@ -111,6 +111,8 @@ var fieldDocs = map[string]string{
 	"github.com/kubexm/kubexm/internal/config.Sources":                           "Sources replaces upstream locations with mirrors.",
 	"github.com/kubexm/kubexm/internal/config.Sources.Binaries":                  "Binaries maps a component (kubernetes, containerd, etcd, ...) to the base URL its files are fetched from instead of upstream's.",
 	"github.com/kubexm/kubexm/internal/config.Sources.Charts":                    "Charts maps a chart repository URL to the URL to use instead.",
+	"github.com/kubexm/kubexm/internal/config.Sources.Packages":                  "Packages maps an OS (debian, ubuntu) to the URL of a mirror of its apt archive. The default is the apt sources of the machine make-tar runs on.",
+	"github.com/kubexm/kubexm/internal/config.Sources.PackagesKeyring":           "PackagesKeyring is the path of the OpenPGP keyring a mirror of packages signs its Release files with, for a mirror that re-signs them. The default is the distribution's archive keyring.",
 	"github.com/kubexm/kubexm/internal/config.Sources.Registries":                "Registries maps an upstream registry (registry.k8s.io) to the prefix its images are pulled from instead (mirror.example:5000/k8s).",
 	"github.com/kubexm/kubexm/internal/config.Spec":                              "Spec describes the cluster to build.",
 	"github.com/kubexm/kubexm/internal/config.Spec.Addons":                       "Addons are extra Helm charts installed once the cluster is up.",

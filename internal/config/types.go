@@ -331,4 +331,12 @@ type Sources struct {
 	Registries map[string]string `yaml:"registries,omitempty"`
 	// Charts maps a chart repository URL to the URL to use instead.
 	Charts map[string]string `yaml:"charts,omitempty"`
+	// Packages maps an OS (debian, ubuntu) to the URL of a mirror of its
+	// apt archive. The default is the apt sources of the machine make-tar
+	// runs on.
+	Packages map[string]string `yaml:"packages,omitempty"`
+	// PackagesKeyring is the path of the OpenPGP keyring a mirror of
+	// packages signs its Release files with, for a mirror that re-signs
+	// them. The default is the distribution's archive keyring.
+	PackagesKeyring string `yaml:"packagesKeyring,omitempty"`
 }

@@ -146,6 +146,16 @@ func (c *Cluster) validateSources(p *problems, prof *profiles.Profile, at string
 		}
 	}
 
+	for _, distro := range sortedKeys(s.Packages) {
+		pat := fmt.Sprintf("%s.packages[%q]", at, distro)
+		if distro != "debian" && distro != "ubuntu" {
+			p.addf(pat, "%q is not an OS kubexm collects packages for (debian, ubuntu)", distro)
+		}
+		if !isURL(s.Packages[distro], "http", "https") {
+			p.addf(pat, "%q is not an http or https URL", redactURL(s.Packages[distro]))
+		}
+	}
+
 	for _, from := range sortedKeys(s.Charts) {
 		cat := fmt.Sprintf("%s.charts[%q]", at, from)
 		if !isURL(from, "http", "https", "oci") || !isURL(s.Charts[from], "http", "https", "oci") {

@@ -497,6 +497,20 @@ func invalidCases() []invalidCase {
 			},
 		},
 		{
+			name: "package mirror for an OS kubexm does not serve",
+			yaml: func(testing.TB) string {
+				return withSpec("  artifacts:\n    sources:\n      packages:\n" +
+					"        rocky: https://mirror.example/rocky\n" +
+					"        debian: 'mirror.example/debian'\n")
+			},
+			want: []string{
+				`c.yaml:23: spec.artifacts.sources.packages["debian"]: "mirror.example/debian" ` +
+					`is not an http or https URL`,
+				`c.yaml:22: spec.artifacts.sources.packages["rocky"]: "rocky" is not an OS ` +
+					`kubexm collects packages for (debian, ubuntu)`,
+			},
+		},
+		{
 			name: "containerd mirror that is not a URL",
 			yaml: func(testing.TB) string {
 				return withSpec("  containerRuntime:\n    type: docker\n    registryMirrors:\n" +
