@@ -44,9 +44,9 @@ type binary struct {
 	name string
 }
 
-// Builder builds components from source into a cache directory, one build at a time, and
+// builder builds components from source into a cache directory, one build at a time, and
 // answers from the cache when a component was built before.
-type Builder struct {
+type builder struct {
 	// Cache is the cache directory; see CacheDir.
 	Cache string
 	// Log receives a line per build; nil discards them. Build output goes to files under
@@ -71,7 +71,7 @@ func CacheDir() (string, error) {
 
 // build returns the folder that holds the binaries of r for arch, building them first when
 // the cache does not have them.
-func (b *Builder) build(ctx context.Context, r recipe, arch string) (string, error) {
+func (b *builder) build(ctx context.Context, r recipe, arch string) (string, error) {
 	out := filepath.Join(b.Cache, "bin", r.name, r.version, arch)
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
@@ -100,7 +100,7 @@ func (b *Builder) build(ctx context.Context, r recipe, arch string) (string, err
 
 // compile runs go build for r in its wrapper module, into a temporary folder that is renamed
 // to out when every binary is there, so that a half-done build is never taken for a cached one.
-func (b *Builder) compile(ctx context.Context, r recipe, arch, out string) error {
+func (b *builder) compile(ctx context.Context, r recipe, arch, out string) error {
 	src, err := b.wrapper(ctx, r)
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func nameBinaries(r recipe, dir string) error {
 }
 
 // goCmd runs the go command in dir with extra environment, its output going to logName.
-func (b *Builder) goCmd(ctx context.Context, dir, logName string, env []string,
+func (b *builder) goCmd(ctx context.Context, dir, logName string, env []string,
 	args ...string) error {
 	if err := os.MkdirAll(filepath.Dir(logName), 0o755); err != nil {
 		return fmt.Errorf("creating the build log folder: %w", err)
@@ -201,7 +201,7 @@ func goTool() string {
 
 // lock takes a file lock on the cache, so that two mirrors starting at once (a test and a
 // serve command) do not build the same thing twice, nor load two cores with two builds.
-func (b *Builder) lock() (func(), error) {
+func (b *builder) lock() (func(), error) {
 	if err := os.MkdirAll(b.Cache, 0o755); err != nil {
 		return nil, fmt.Errorf("creating cache folder %s: %w", b.Cache, err)
 	}
@@ -223,7 +223,7 @@ func (b *Builder) lock() (func(), error) {
 	return func() { f.Close() }, nil
 }
 
-func (b *Builder) logf(format string, args ...any) {
+func (b *builder) logf(format string, args ...any) {
 	if b.Log != nil {
 		fmt.Fprintf(b.Log, format+"\n", args...)
 	}

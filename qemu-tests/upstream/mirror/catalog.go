@@ -66,7 +66,7 @@ func Build(ctx context.Context, o Options, keys ...string) error {
 	if err := o.defaults(); err != nil {
 		return err
 	}
-	b := &Builder{Cache: o.Cache, Log: o.Log}
+	b := &builder{Cache: o.Cache, Log: o.Log}
 
 	for _, k := range keys {
 		if !slices.Contains(BuildKeys(), k) {
@@ -79,7 +79,7 @@ func Build(ctx context.Context, o Options, keys ...string) error {
 
 // buildAll builds (or finds in the cache) the programs of keys, or of every build job when
 // keys is empty, and returns their folders by key.
-func (b *Builder) buildAll(ctx context.Context, keys ...string) (map[string]string, error) {
+func (b *builder) buildAll(ctx context.Context, keys ...string) (map[string]string, error) {
 	bins := map[string]string{}
 	for _, j := range buildJobs() {
 		if len(keys) > 0 && !slices.Contains(keys, j.key) {
@@ -156,7 +156,7 @@ func addonImageSpecs(bins map[string]string, userland layerSpec) []imageSpec {
 			layers: fixedLayers(userland, programLayer(bins["flannel-cni-plugin"], "", "flannel"))},
 		{names: []string{"docker.io/library/registry:" + number(RegistryVersion)},
 			archs: []string{"amd64"}, entrypoint: []string{"/bin/registry"},
-			cmd:    []string{"serve", "/etc/distribution/config.yml"},
+			cmd: []string{"serve", "/etc/distribution/config.yml"},
 			layers: fixedLayers(programLayer(bins["registry"], "/bin", "registry"),
 				layerSpec{files: []layerFile{registryConf}})},
 	}

@@ -43,7 +43,7 @@ const flannelChart = "chart/kube-flannel"
 // packCharts writes the chart archives into the chart repository folder under root and
 // indexes it with the Helm SDK. The flannel chart is packed from flannel's module; the
 // CoreDNS chart, which no registry carries, is copied from the fixtures folder.
-func (b *Builder) packCharts(ctx context.Context, root, fixtures string) ([]string, error) {
+func (b *builder) packCharts(ctx context.Context, root, fixtures string) ([]string, error) {
 	dir := filepath.Join(root, chartsDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating chart repository folder %s: %w", dir, err)
@@ -73,7 +73,7 @@ func (b *Builder) packCharts(ctx context.Context, root, fixtures string) ([]stri
 // packFlannelChart packs the flannel chart from flannel's module into dir, unless an
 // earlier run did: a chart packed anew would differ in its time stamps, and so in digest
 // from the copy in the registry.
-func (b *Builder) packFlannelChart(ctx context.Context, dir string) error {
+func (b *builder) packFlannelChart(ctx context.Context, dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, "flannel-"+FlannelVersion+".tgz")); err == nil {
 		return nil
 	}

@@ -25,7 +25,7 @@ var iptablesLinks = []string{"iptables", "iptables-save", "iptables-restore", "i
 
 // debianRoot returns a folder holding the unpacked Debian userland of the host's arch,
 // downloading and unpacking the packages when the cache does not have them.
-func (b *Builder) debianRoot(ctx context.Context) (string, error) {
+func (b *builder) debianRoot(ctx context.Context) (string, error) {
 	out := filepath.Join(b.Cache, "debian", "root")
 	if _, err := os.Stat(out); err == nil {
 		return out, nil

@@ -78,7 +78,7 @@ func Run(ctx context.Context, o Options) (*Mirror, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	b := &Builder{Cache: o.Cache, Log: o.Log}
+	b := &builder{Cache: o.Cache, Log: o.Log}
 	www := filepath.Join(o.Cache, "www")
 
 	// 1. Programs, and the Debian userland of the images.

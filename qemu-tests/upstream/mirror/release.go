@@ -116,7 +116,7 @@ func releaseSpecs(bins map[string]string, arch string) []releaseSpec {
 
 	ctrd := "containerd-" + number(ContainerdVersion) + "-linux-" + arch + ".tar.gz"
 	specs = append(specs, releaseSpec{component: "containerd", version: ContainerdVersion,
-		dir:     gh + "containerd/containerd/releases/download/" + ContainerdVersion, name: ctrd,
+		dir: gh + "containerd/containerd/releases/download/" + ContainerdVersion, name: ctrd,
 		members: programs(bins["containerd"], "bin/", "containerd", "containerd-shim-runc-v2", "ctr"),
 		sumName: ctrd + ".sha256sum", sumFormat: sumLine})
 
@@ -158,8 +158,8 @@ func moreReleaseSpecs(bins map[string]string, arch string) []releaseSpec {
 			name: crictl, members: programs(bins["crictl"], "", "crictl"),
 			sumName: crictl + ".sha256", sumFormat: sumBare},
 		{component: "etcd", version: EtcdVersion,
-			dir:  gh + "etcd-io/etcd/releases/download/" + EtcdVersion,
-			name: etcdDir + ".tar.gz",
+			dir:     gh + "etcd-io/etcd/releases/download/" + EtcdVersion,
+			name:    etcdDir + ".tar.gz",
 			members: programs(bins["etcd"], etcdDir+"/", "etcd", "etcdctl", "etcdutl"),
 			sumName: "SHA256SUMS", sumFormat: sumLine},
 		{component: "helm", version: HelmVersion, dir: "get.helm.sh", name: helm,

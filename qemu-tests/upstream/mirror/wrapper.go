@@ -18,7 +18,7 @@ import (
 // wrapper writes the wrapper module of r, unless it is there from an earlier build, and
 // returns its folder. The go command completes its go.mod and go.sum on the first build
 // (-mod=mod), and later builds reuse them, so that a warm cache needs no module look-ups.
-func (b *Builder) wrapper(ctx context.Context, r recipe) (string, error) {
+func (b *builder) wrapper(ctx context.Context, r recipe) (string, error) {
 	dir := filepath.Join(b.Cache, "src", r.name, r.version)
 	goMod := filepath.Join(dir, "go.mod")
 	if _, err := os.Stat(goMod); err == nil {
