@@ -60,12 +60,12 @@ func NewPipeline(opts Options) (*engine.Pipeline, error) {
 		Bases: opts.Cluster.Spec.Artifacts.Sources.Binaries, AllowUnverified: opts.AllowUnverified,
 		Cache: cache, Origins: origins,
 	})
-	// TODO: the OS-package collection module joins this stage.
 	return engine.New("make-tar", engine.OnlineDirect).
 		Parallel(
 			imagesModule(opts, static, found),
 			chartsModule(opts, chartJobs(opts.Cluster, opts.Profile), found),
 			binMod,
+			osModule(opts),
 		).
 		Then(packaging(opts, origins)), nil
 }

@@ -2,7 +2,8 @@
 // from for a config of the default profile: a file server laid out as the
 // upstream release sites (with stand-in files and real checksum files), a
 // TLS registry holding an image under every upstream name the profile and
-// its charts use, and a chart repository serving the real upstream charts.
+// its charts use, a chart repository serving the real upstream charts, and
+// a signed Debian 12 archive of stand-in packages.
 // Tests of make-tar use it in make test; the upstream mirror of qemu-tests,
 // with real builds, takes its place in make e2e.
 package buildertest
@@ -62,6 +63,7 @@ func Start(t testing.TB) *Upstream {
 	reg, ca := u.registry(t, prof)
 	b.WriteString(reg)
 	b.WriteString(chartRepo(t, prof))
+	b.WriteString(aptRepo(t, prof))
 	fmt.Fprintf(&b, "    caBundle: %s\n", ca)
 	u.Sources = b.String()
 	return u

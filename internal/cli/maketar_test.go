@@ -51,6 +51,7 @@ func TestMakeTarBuildsAVerifiedBundleAndASecondRunDownloadsNothing(t *testing.T)
 		"helm/flannel/v0.28.9/flannel-v0.28.9.tgz",
 		"helm/coredns/1.46.2/coredns-1.46.2.tgz",
 		"images/index.json",
+		"os/debian/12/amd64/debian-12-amd64.iso",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the bundle lacks %s; it has:\n%s", want, all)
