@@ -14,7 +14,10 @@ import (
 // of opts to host only (an index may point at archives on other hosts, which
 // must not see them), and ends requests when ctx ends.
 func (o Options) httpClient(ctx context.Context, host string) (*http.Client, error) {
-	base := http.DefaultTransport.(*http.Transport).Clone()
+	base := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		base = dt.Clone()
+	}
 	if o.CAFile != "" {
 		pool, err := caPool(o.CAFile)
 		if err != nil {
