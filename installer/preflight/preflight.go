@@ -5,7 +5,6 @@ package preflight
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -28,6 +27,9 @@ const (
 // peers and the TLS certificates kubeadm issues tolerate far less than a
 // minute; two seconds leaves room for the time a sample takes over SSH.
 const DefaultMaxClockSkew = 2 * time.Second
+
+// stepTimeout bounds each preflight step on a host.
+const stepTimeout = 2 * time.Minute
 
 // Target is a host to check, with what the config says of it.
 type Target struct {
@@ -89,9 +91,12 @@ func NewModule(opts Options) (*engine.Module, *Report) {
 	rep := newReport(names)
 	c := &checker{opts: opts, report: rep}
 
-	steps := []engine.Step{engine.StepFunc("gather facts", c.gatherFacts)}
+	// A hung host must not hang preflight: each step has a time limit,
+	// sized for slow hosts (a machine under emulation answers in seconds).
+	limit := engine.Policy{Timeout: stepTimeout}
+	steps := []engine.Step{engine.WithPolicy(engine.StepFunc("gather facts", c.gatherFacts), limit)}
 	for _, ch := range c.hostChecks() {
-		steps = append(steps, engine.StepFunc(ch.name, c.run(ch)))
+		steps = append(steps, engine.WithPolicy(engine.StepFunc(ch.name, c.run(ch)), limit))
 	}
 	return engine.NewModule("preflight",
 		&engine.Task{
@@ -126,9 +131,14 @@ type hostCheck struct {
 
 const factsKey = "preflight/facts"
 
-// gatherFacts connects to the host and keeps its facts for the checks.
+// gatherFacts connects to the host and keeps its facts for the checks. A
+// host it cannot reach is recorded, not failed: the other hosts are still
+// compared with each other, and the verdict reports it.
 func (c *checker) gatherFacts(ctx context.Context, rt *engine.Runtime) error {
 	f, err := rt.Host.Facts(ctx)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
 		verdict := "cannot gather facts: " + err.Error()
 		if failure.Is(err, failure.Unreachable) {
@@ -136,7 +146,7 @@ func (c *checker) gatherFacts(ctx context.Context, rt *engine.Runtime) error {
 		}
 		c.report.add(Result{Host: rt.Host.Name(), Check: "reachable", Verdict: Fail,
 			Detail: verdict})
-		return err
+		return nil
 	}
 	rt.Shared.Set(rt.Host.Name(), factsKey, f)
 	c.report.add(Result{Host: rt.Host.Name(), Check: "reachable", Verdict: Pass,
@@ -150,7 +160,7 @@ func (c *checker) run(ch hostCheck) func(context.Context, *engine.Runtime) error
 	return func(ctx context.Context, rt *engine.Runtime) error {
 		v, ok := rt.Shared.Get(rt.Host.Name(), factsKey)
 		if !ok {
-			return errors.New("no facts gathered") // gather facts failed first
+			return nil // unreachable: "reachable" says so, nothing more to check
 		}
 		t := c.target(rt.Host.Name())
 		verdict, detail := ch.fn(ctx, rt, t, v.(host.Facts))
@@ -172,10 +182,17 @@ func (c *checker) target(name string) Target {
 }
 
 // verdict fails the module if any check failed, naming hosts and checks.
+// A host that could not be reached makes it an unreachable-host failure.
 func (c *checker) verdict(context.Context, *engine.Runtime) error {
 	failed := c.report.Failed()
 	if len(failed) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%d check(s) failed: %s", len(failed), summary(failed))
+	err := fmt.Errorf("%d check(s) failed: %s", len(failed), summary(failed))
+	for _, f := range failed {
+		if f.Check == "reachable" {
+			return failure.Wrap(failure.Unreachable, err)
+		}
+	}
+	return err
 }

@@ -152,6 +152,9 @@ func TestPreflightUnreachableAndWrongHostKey(t *testing.T) {
 	if v := verdicts(rep, "node1")["os supported"]; v == "" {
 		t.Errorf("node1 was not checked: one bad host must not hide the others")
 	}
+	if v := verdicts(rep, "node1")["clock agrees"]; v == "" {
+		t.Errorf("the reachable hosts were not compared with each other")
+	}
 	if d := detail(rep, "node2", "reachable"); !strings.Contains(d, "node2") ||
 		!strings.Contains(d, s.HostKeyFingerprint) {
 		t.Errorf("node2 reachable: %q, want the host and the presented key named", d)
