@@ -409,6 +409,55 @@ func TestFirstFailureStopsTheTask(t *testing.T) {
 	}
 }
 
+func TestAFailedModuleStopsTheModulesBesideIt(t *testing.T) {
+	started := make(chan string, 1)
+	fail := StepFunc("fail", func(context.Context, *Runtime) error {
+		<-started // the other module is running
+		return errors.New("mirror said 404")
+	})
+	p := New("stage", OnlineDirect).Parallel(
+		NewModule("binaries", &Task{Name: "t", Hosts: OnControl(), Steps: []Step{fail}}),
+		NewModule("images", &Task{Name: "t", Hosts: OnControl(),
+			Steps: []Step{blockStep("pull", started)}}),
+	)
+	sum, err := p.Run(context.Background(), RunOptions{Inventory: inventory(0)})
+	if got := failure.ExitCode(err); got != 5 || !strings.Contains(err.Error(), "mirror said 404") {
+		t.Fatalf("err = %v (exit %d), want the failure (5), not the stop it caused", err, got)
+	}
+	if strings.Contains(err.Error(), "images") {
+		t.Errorf("err = %v, want only the failed module named", err)
+	}
+	for _, o := range sum.Outcomes {
+		if o.Module == "images" && o.Status != StatusStopped {
+			t.Errorf("images: %s, want stopped", o.Status)
+		}
+	}
+}
+
+func TestParallelModuleRunsItsTasksAtOnce(t *testing.T) {
+	var started sync.WaitGroup
+	started.Add(2)
+	meet := StepFunc("meet", func(ctx context.Context, rt *Runtime) error {
+		started.Done()
+		done := make(chan struct{})
+		go func() { started.Wait(); close(done) }()
+		select {
+		case <-done:
+			return nil
+		case <-time.After(5 * time.Second):
+			return errors.New("the other task never started")
+		}
+	})
+	m := NewModule("binaries",
+		&Task{Name: "kubernetes", Hosts: OnControl(), Steps: []Step{meet}},
+		&Task{Name: "containerd", Hosts: OnControl(), Steps: []Step{meet}})
+	m.Parallel = true
+	if _, err := New("p", OnlineDirect).Then(m).Run(context.Background(),
+		RunOptions{Inventory: inventory(0)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestUnreachableHostKeepsItsCategory(t *testing.T) {
 	step := StepFunc("dial", func(context.Context, *Runtime) error {
 		return failure.Wrap(failure.Unreachable, errors.New("dial tcp 127.0.0.1:1: connection refused"))
@@ -505,13 +554,17 @@ func planPipeline() *Pipeline {
 		return NewModule(name, &Task{Name: "save " + name, Hosts: OnControl(),
 			Steps: []Step{nop("prepare workspace"), nop("save")}})
 	}
+	parallel := func(m *Module) *Module {
+		m.Parallel = true
+		return m
+	}
 	return New("example", Offline).
 		Then(NewModule("preflight",
 			&Task{Name: "check hosts", Hosts: OnRoles("control-plane", "worker"), Parallel: 2,
 				Steps: []Step{nop("gather facts"), nop("check swap")}},
 			nil, // a task left out by a conditional append
 		)).
-		Parallel(collect("images"), collect("charts")).
+		Parallel(collect("images"), parallel(collect("charts"))).
 		Then(NewModule("packaging", &Task{Name: "compress", Hosts: OnControl(),
 			Steps: []Step{nop("write tarball")}}))
 }

@@ -54,10 +54,16 @@ func (p *Pipeline) Parallel(ms ...*Module) *Pipeline {
 // Stages returns the pipeline's stages in order.
 func (p *Pipeline) Stages() [][]*Module { return p.stages }
 
-// Module is a cohesive stage of work: its tasks run in order.
+// Module is a cohesive stage of work: its tasks run in order, or all at
+// once when Parallel says they are independent of each other.
 type Module struct {
-	Name  string
+	// Name identifies the module within its pipeline.
+	Name string
+	// Tasks are the module's work.
 	Tasks []*Task
+	// Parallel runs the tasks at the same time (downloads of separate
+	// components, say). A failed task then does not stop the others.
+	Parallel bool
 }
 
 // NewModule returns a module of the given tasks. A nil task is left out, so

@@ -22,8 +22,9 @@ type PlanStage struct {
 
 // PlanModule is a module of the plan.
 type PlanModule struct {
-	Name  string     `json:"name"`
-	Tasks []PlanTask `json:"tasks"`
+	Name     string     `json:"name"`
+	Parallel bool       `json:"parallel,omitempty"` // tasks run at once
+	Tasks    []PlanTask `json:"tasks"`
 }
 
 // PlanTask is a task of the plan with the hosts it would run on.
@@ -51,7 +52,7 @@ func (p *Pipeline) Plan(inv Inventory) (*Plan, error) {
 }
 
 func planModule(m *Module, inv Inventory) PlanModule {
-	pm := PlanModule{Name: m.Name, Tasks: []PlanTask{}}
+	pm := PlanModule{Name: m.Name, Parallel: m.Parallel, Tasks: []PlanTask{}}
 	for _, t := range m.Tasks {
 		pt := PlanTask{Name: t.Name, Hosts: t.Hosts.resolve(inv), Steps: []string{}}
 		pt.Parallel = t.Parallel
@@ -89,7 +90,11 @@ func (p *Plan) WriteText(w io.Writer) error {
 			label = " "
 		}
 		for _, m := range stage.Modules {
-			fmt.Fprintf(&b, "  %s  module %s\n", label, m.Name)
+			tasks := ""
+			if m.Parallel {
+				tasks = " (tasks in parallel)"
+			}
+			fmt.Fprintf(&b, "  %s  module %s%s\n", label, m.Name, tasks)
 			for _, t := range m.Tasks {
 				writeTaskText(&b, t)
 			}

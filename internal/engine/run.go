@@ -74,44 +74,86 @@ func (r *run) emit(e Event) {
 	r.events.report(e)
 }
 
-// stages runs the stages in order, the modules of each in parallel.
+// errSiblingFailed stops the modules of a stage once one of them failed.
+var errSiblingFailed = errors.New("another module of the stage failed")
+
+// stages runs the stages in order, the modules of each in parallel. The
+// first module of a stage to fail stops the others: their running steps
+// are cancelled and they report as stopped, not failed.
 func (r *run) stages(ctx context.Context) error {
 	for _, stage := range r.p.stages {
 		if err := interrupted(ctx); err != nil {
 			return err
 		}
 
+		sctx, cancel := context.WithCancelCause(ctx)
 		errs := make([]error, len(stage))
 		var wg sync.WaitGroup
 		for i, m := range stage {
-			wg.Go(func() { errs[i] = r.module(ctx, m) })
+			wg.Go(func() {
+				if errs[i] = r.module(sctx, m); errs[i] != nil {
+					cancel(errSiblingFailed)
+				}
+			})
 		}
 		wg.Wait()
+		cancel(nil)
 
-		if err := firstError(ctx, errs); err != nil {
+		if err := stageError(ctx, errs); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// module runs the module's tasks in order.
+// stageError folds the errors of a stage's modules into one, leaving out
+// the modules stopped because another failed.
+func stageError(ctx context.Context, errs []error) error {
+	if err := interrupted(ctx); err != nil {
+		return err
+	}
+	var failed []error
+	for _, err := range errs {
+		if err != nil && !failure.Is(err, failure.Interrupted) {
+			failed = append(failed, err)
+		}
+	}
+	return errors.Join(failed...)
+}
+
+// module runs the module's tasks: in order, or all at once for a module
+// whose tasks are independent.
 func (r *run) module(ctx context.Context, m *Module) error {
 	start := r.opts.Now()
 	r.emit(Event{Kind: ModuleStart, Module: m.Name})
 
 	var err error
-	for _, t := range m.Tasks {
-		if err = interrupted(ctx); err != nil {
-			break
-		}
-		if err = r.task(ctx, m, t); err != nil {
-			break
+	if m.Parallel {
+		err = r.parallelTasks(ctx, m)
+	} else {
+		for _, t := range m.Tasks {
+			if err = interrupted(ctx); err != nil {
+				break
+			}
+			if err = r.task(ctx, m, t); err != nil {
+				break
+			}
 		}
 	}
 
 	r.emit(doneEvent(ModuleDone, err, r.opts.Now().Sub(start), Event{Module: m.Name}))
 	return err
+}
+
+// parallelTasks runs every task of m at once and joins their failures.
+func (r *run) parallelTasks(ctx context.Context, m *Module) error {
+	errs := make([]error, len(m.Tasks))
+	var wg sync.WaitGroup
+	for i, t := range m.Tasks {
+		wg.Go(func() { errs[i] = r.task(ctx, m, t) })
+	}
+	wg.Wait()
+	return firstError(ctx, errs)
 }
 
 // task runs the task's steps on each chosen host, the hosts in parallel up
