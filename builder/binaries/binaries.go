@@ -40,9 +40,11 @@ type Options struct {
 }
 
 // NewModule returns the module that collects the files of components, a
-// task per component, a step per arch and file.
+// task per component (run side by side: they share nothing), a step per
+// arch.
 func NewModule(components []profiles.Component, opts Options) *engine.Module {
 	m := engine.NewModule("binaries")
+	m.Parallel = true
 	for _, c := range components {
 		if len(c.Files) == 0 {
 			continue
