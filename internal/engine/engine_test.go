@@ -362,6 +362,11 @@ func TestCancelStopsNewWorkAndEndsRunningSteps(t *testing.T) {
 	if len(sum.Outcomes) != 4 {
 		t.Fatalf("%d outcomes, want all 4 hosts reported", len(sum.Outcomes))
 	}
+	for i, o := range sum.Outcomes {
+		if want := fmt.Sprintf("node%d", i+1); o.Host != want {
+			t.Errorf("outcome %d is %s, want %s: outcomes follow the plan's order", i, o.Host, want)
+		}
+	}
 	for _, o := range sum.Outcomes {
 		if o.Status != StatusStopped {
 			t.Errorf("%s: status %s, want stopped", o.Host, o.Status)

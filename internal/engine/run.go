@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,7 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 	start := opts.Now()
 	r.emit(Event{Kind: PipelineStart, Mode: p.Mode})
 	err := r.stages(ctx)
+	r.sortOutcomes()
 	sum := &Summary{Pipeline: p.Name, Mode: p.Mode, Outcomes: r.outcomes,
 		Duration: opts.Now().Sub(start)}
 
@@ -182,7 +184,7 @@ func (r *run) task(ctx context.Context, m *Module, t *Task) error {
 	for range limit {
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < len(hosts); i = int(next.Add(1)) - 1 {
-				errs[i] = r.hostSteps(ctx, stopped, m, t, hosts[i])
+				errs[i] = r.hostSteps(ctx, stopped, m, t, hosts[i], i)
 				if errs[i] != nil && !t.ContinueOnError {
 					stop()
 				}
@@ -203,9 +205,10 @@ var errStopped = errors.New("stopped")
 // hostSteps runs the task's steps in order on one host and records the
 // host's outcome.
 func (r *run) hostSteps(ctx context.Context, stopped <-chan struct{}, m *Module, t *Task,
-	name string) error {
+	name string, hostIndex int) error {
 
-	o := Outcome{Module: m.Name, Task: t.Name, Host: name, Status: StatusOK}
+	o := Outcome{Module: m.Name, Task: t.Name, Host: name, Status: StatusOK,
+		order: [3]int{r.modulePos(m), slices.Index(m.Tasks, t), hostIndex}}
 	start := r.opts.Now()
 	defer func() {
 		o.Duration = r.opts.Now().Sub(start)
@@ -262,6 +265,28 @@ func (r *run) emitHostDone(o Outcome, start time.Time) {
 		e.Err = o.Err.Error()
 	}
 	r.emit(e)
+}
+
+// modulePos is m's place in the pipeline, counting modules across stages.
+func (r *run) modulePos(m *Module) int {
+	n := 0
+	for _, stage := range r.p.stages {
+		for _, sm := range stage {
+			if sm == m {
+				return n
+			}
+			n++
+		}
+	}
+	return n
+}
+
+// sortOutcomes orders the outcomes as the plan lists them: by module, task
+// and host, whatever order they finished in.
+func (r *run) sortOutcomes() {
+	slices.SortStableFunc(r.outcomes, func(a, b Outcome) int {
+		return slices.Compare(a.order[:], b.order[:])
+	})
 }
 
 func (r *run) record(o Outcome) {

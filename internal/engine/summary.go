@@ -33,6 +33,8 @@ type Outcome struct {
 	Err      error         `json:"-"`
 	Error    string        `json:"error,omitempty"` // Err's message, for JSON
 	Step     string        `json:"step,omitempty"`  // the step that failed or was stopped
+
+	order [3]int // module, task and host index, as the plan lists them
 }
 
 // Summary is what a run did, host by host and task by task.
