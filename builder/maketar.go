@@ -7,7 +7,10 @@ package builder
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kubexm/kubexm/builder/binaries"
@@ -120,8 +123,9 @@ func Components(c *config.Cluster, prof *profiles.Profile) ([]profiles.Component
 		out = append(out, comp)
 		delete(want, comp.Name)
 	}
-	for name := range want {
-		return nil, fmt.Errorf("profile %s has no component %s", prof.Name, name)
+	if len(want) > 0 {
+		return nil, fmt.Errorf("profile %s lacks components %s", prof.Name,
+			strings.Join(slices.Sorted(maps.Keys(want)), ", "))
 	}
 	return out, nil
 }

@@ -35,12 +35,12 @@ func ExecuteContext(ctx context.Context, root *cobra.Command) int {
 	}()
 
 	root.SilenceErrors, root.SilenceUsage = true, true
-	markRan(root)
+	var ran bool
+	markRan(root, &ran)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return failure.Wrap(failure.Usage, fmt.Errorf("%w (see %s --help)", err, c.CommandPath()))
 	})
 
-	ran = false
 	err := root.ExecuteContext(ctx)
 	if err != nil && !ran && failure.CategoryOf(err) == failure.Internal {
 		err = failure.Wrap(failure.Usage, err) // cobra refused the command line
@@ -49,22 +49,19 @@ func ExecuteContext(ctx context.Context, root *cobra.Command) int {
 	return failure.ExitCode(err)
 }
 
-// ran is set once a command's own code starts, so that Execute can tell
-// cobra's command-line errors (unknown flags, required flags, arguments)
-// from the command's.
-var ran bool
-
-// markRan makes every command of the tree set ran as its RunE starts,
-// which cobra calls only once the command line has been accepted.
-func markRan(c *cobra.Command) {
+// markRan makes every command of the tree set *ran as its RunE starts,
+// which cobra calls only once the command line has been accepted: Execute
+// tells cobra's command-line errors (unknown flags, required flags,
+// arguments) from the command's by it.
+func markRan(c *cobra.Command, ran *bool) {
 	if run := c.RunE; run != nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
-			ran = true
+			*ran = true
 			return run(cmd, args)
 		}
 	}
 	for _, sub := range c.Commands() {
-		markRan(sub)
+		markRan(sub, ran)
 	}
 }
 

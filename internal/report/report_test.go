@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,36 @@ func TestTerminalGolden(t *testing.T) {
 	}
 	got := strings.ReplaceAll(out.String(), "\x1b", "ESC")
 	golden.Check(t, "terminal.txt", []byte(got))
+}
+
+func TestFitKeepsLiveLinesOnOneScreenLine(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"node1 ✓ gather facts", 0, "node1 ✓ gather facts"},
+		{"node1 ✓ gather facts", 40, "node1 ✓ gather facts"},
+		{"node1 ✓ gather facts", 10, "node1 ✓ …"},
+	}
+	for _, tt := range tests {
+		if got := fit(tt.in, tt.width); got != tt.want {
+			t.Errorf("fit(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+	}
+}
+
+func TestTerminalCapsHostLines(t *testing.T) {
+	var out bytes.Buffer
+	term := &Terminal{w: &out}
+	hosts := make([]string, 20)
+	for i := range hosts {
+		hosts[i] = fmt.Sprintf("node%d", i+1)
+	}
+	term.Report(engine.Event{Kind: engine.TaskStart, Module: "m", Task: "t", Hosts: hosts})
+	if term.drawn != 1+maxHostLines+1 || !strings.Contains(out.String(), "… and 12 more hosts") {
+		t.Errorf("drew %d lines:\n%s", term.drawn, out.String())
+	}
 }
 
 func TestJSONLines(t *testing.T) {

@@ -3,10 +3,14 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/term"
 
 	"github.com/kubexm/kubexm/internal/engine"
 )
@@ -15,6 +19,11 @@ import (
 var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 
 const redrawEvery = 100 * time.Millisecond
+
+// maxHostLines bounds the hosts drawn per running task, so that a task on
+// many hosts cannot push the live area past the screen (where the cursor
+// cannot go back up to erase it).
+const maxHostLines = 8
 
 // Terminal shows a live status: a line per running task with a spinner and
 // a line per host saying which step it is on; finished tasks stay above as
@@ -165,16 +174,43 @@ func (t *Terminal) redraw(static []string) {
 	}
 
 	t.drawn = 0
+	width := t.width()
+	line := func(format string, args ...any) {
+		b.WriteString(fit(fmt.Sprintf(format, args...), width) + "\n")
+		t.drawn++
+	}
 	spin := spinner[t.frame%len(spinner)]
 	for _, lt := range t.tasks {
-		fmt.Fprintf(&b, "%s %s › %s\n", spin, lt.module, lt.task)
-		t.drawn++
-		for _, h := range lt.hosts {
-			fmt.Fprintf(&b, "    %-20s %s\n", h, lt.step[h])
-			t.drawn++
+		line("%s %s › %s", spin, lt.module, lt.task)
+		for i, h := range lt.hosts {
+			if i == maxHostLines {
+				line("    … and %d more hosts", len(lt.hosts)-maxHostLines)
+				break
+			}
+			line("    %-20s %s", h, lt.step[h])
 		}
 	}
 	_, _ = io.WriteString(t.w, b.String())
+}
+
+// width is the terminal's width, or 0 when it cannot be told.
+func (t *Terminal) width() int {
+	if f, ok := t.w.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return w
+		}
+	}
+	return 0
+}
+
+// fit cuts s to fewer runes than width, so that no live line wraps and
+// throws off the count of lines to erase. A width of 0 keeps s whole.
+func fit(s string, width int) string {
+	if width <= 1 || utf8.RuneCountInString(s) < width {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:width-2]) + "…"
 }
 
 func plural(n int) string {
