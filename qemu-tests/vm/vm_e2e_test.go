@@ -29,6 +29,7 @@ func TestTwoVMs(t *testing.T) {
 		t.Run(v.Name+"/no-way-to-host", func(t *testing.T) { checkNoWayToHost(t, v) })
 	}
 	t.Run("private-network", func(t *testing.T) { checkPrivateNetwork(t, vms[0], vms[1]) })
+	t.Run("hold-port", func(t *testing.T) { checkHoldPort(t, vms[1]) })
 }
 
 // checkLogins logs in as root and as the sudo user, whose sudo needs the
@@ -175,3 +176,21 @@ func checkPrivateNetwork(t *testing.T, a, b *VM) {
 		t.Errorf("%s has no ARP entry for %s: %q", a.Name, b.Address, neigh)
 	}
 }
+
+// checkHoldPort shows the way the README gives to take a port in a VM, for
+// preflight tests that need one taken: the port is open to others.
+func checkHoldPort(t *testing.T, v *VM) {
+	v.MustRun(t, "root", holdPort)
+
+	wait := "timeout 30 bash -c 'until : 3<>/dev/tcp/127.0.0.1/6443; do sleep 0.5; done'"
+	if out, err := v.Run("root", wait); err != nil {
+		t.Fatalf("port 6443 not held: %v: %s", err, out)
+	}
+	if out, err := v.Run("root", wait); err != nil {
+		t.Errorf("port 6443 let go after the first connection: %v: %s", err, out)
+	}
+	v.MustRun(t, "root", "systemctl stop hold-6443")
+}
+
+// holdPort is the command the README gives.
+const holdPort = "systemd-run --unit=hold-6443 systemd-socket-activate -l 6443 sleep infinity"
