@@ -75,7 +75,11 @@ func serve(ctx context.Context, o mirror.Options, envFile string) error {
 		fmt.Fprintf(os.Stderr, "warning: %s\n", w)
 	}
 	if envFile != "" {
-		if err := os.WriteFile(envFile, []byte(report), 0o644); err != nil {
+		// Written aside and renamed, so that a script waiting for the file never reads half.
+		if err := os.WriteFile(envFile+".tmp", []byte(report), 0o644); err != nil {
+			return fmt.Errorf("writing env file %s: %w", envFile, err)
+		}
+		if err := os.Rename(envFile+".tmp", envFile); err != nil {
 			return fmt.Errorf("writing env file %s: %w", envFile, err)
 		}
 	}

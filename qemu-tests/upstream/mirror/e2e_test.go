@@ -468,3 +468,60 @@ func TestRegistryAuth(t *testing.T) {
 	}
 	inspect(t, skopeo, certDir, m, "registry.k8s.io/pause:3.10.1")
 }
+
+// TestServeCommand runs the serve command as a user would, reads its env file, fetches a
+// release file through the address it names, and stops it with an interrupt.
+func TestServeCommand(t *testing.T) {
+	theMirror(t)
+	bin := filepath.Join(t.TempDir(), "upstream")
+	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+		t.Fatalf("building the serve command: %v: %s", err, out)
+	}
+
+	envFile := filepath.Join(t.TempDir(), "mirror.env")
+	cmd := exec.Command(bin, "serve", "-env", envFile)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	env := waitForFile(t, envFile, 5*time.Minute)
+	vars := map[string]string{}
+	for _, line := range strings.Split(env, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && strings.HasPrefix(k, "KUBEXM_MIRROR_") {
+			vars[k] = v
+		}
+	}
+	for _, k := range []string{"KUBEXM_MIRROR_HTTP", "KUBEXM_MIRROR_REGISTRY", "KUBEXM_MIRROR_CA",
+		"KUBEXM_MIRROR_SOURCES"} {
+		if vars[k] == "" {
+			t.Errorf("env file sets no %s:\n%s", k, env)
+		}
+	}
+	if !strings.Contains(env, "kubernetes: "+vars["KUBEXM_MIRROR_HTTP"]+"/dl.k8s.io\n") {
+		t.Errorf("the sources block does not send kubernetes to the mirror:\n%s", env)
+	}
+	fetch(t, vars["KUBEXM_MIRROR_HTTP"]+"/dl.k8s.io/release/v1.37.2/bin/linux/amd64/kubectl.sha256")
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve did not stop cleanly on an interrupt: %v", err)
+	}
+}
+
+// waitForFile waits until name exists and is not empty, and returns what it holds.
+func waitForFile(t *testing.T, name string, limit time.Duration) string {
+	t.Helper()
+
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
+		if data, err := os.ReadFile(name); err == nil && len(data) > 0 {
+			return string(data)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s did not appear within %v", name, limit)
+	return ""
+}
