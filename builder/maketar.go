@@ -42,8 +42,8 @@ type Options struct {
 	CacheDir string
 }
 
-// NewPipeline returns the MakeArtifactsPipeline for opts: the collection
-// modules in parallel, then packaging.
+// NewPipeline returns the MakeArtifactsPipeline for opts: the work tree
+// cleared, the collection modules in parallel, then packaging.
 func NewPipeline(opts Options) (*engine.Pipeline, error) {
 	comps, err := Components(opts.Cluster, opts.Profile)
 	if err != nil {
@@ -64,6 +64,7 @@ func NewPipeline(opts Options) (*engine.Pipeline, error) {
 		Cache: cache, Origins: origins,
 	})
 	return engine.New("make-tar", engine.OnlineDirect).
+		Then(prepareModule(opts)).
 		Parallel(
 			imagesModule(opts, static, found),
 			chartsModule(opts, chartJobs(opts.Cluster, opts.Profile), found),

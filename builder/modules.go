@@ -2,12 +2,16 @@ package builder
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/kubexm/kubexm/builder/charts"
 	"github.com/kubexm/kubexm/builder/images"
+	"github.com/kubexm/kubexm/internal/atomicfile"
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/engine"
 )
@@ -79,9 +83,17 @@ func pullChart(ctx context.Context, rt *engine.Runtime, opts Options, job chartJ
 
 	pullOpts := charts.Options{CAFile: opts.Cluster.Spec.Artifacts.CABundle,
 		Progress: func(_ string, done, total int64) { rt.Progress(job.ref.Name, done, total) }}
+	cached := chartCachePath(opts.CacheDir, job.ref)
+	if err := seedChart(cached, opts.Root, job.ref); err != nil {
+		return err
+	}
 	path, err := charts.Pull(ctx, job.ref, opts.Root, pullOpts)
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(cached); err != nil {
+		_ = os.MkdirAll(filepath.Dir(cached), 0o755)
+		_ = os.Link(path, cached) // best effort: a miss costs a download next time
 	}
 	refs, err := charts.Images(path, job.values, charts.RenderOptions{
 		KubeVersion: opts.Cluster.Spec.Kubernetes.Version, Namespace: job.namespace})
@@ -89,6 +101,37 @@ func pullChart(ctx context.Context, rt *engine.Runtime, opts Options, job chartJ
 		return err
 	}
 	found.add(refs...)
+	return nil
+}
+
+// chartCachePath is where the download cache keeps a chart: by source, name
+// and version, which a chart repository does not change once published.
+func chartCachePath(cacheDir string, ref charts.Ref) string {
+	key := sha256.Sum256([]byte(ref.Repo + "\x00" + ref.OCI + "\x00" + ref.Name + "\x00" +
+		ref.Version))
+	return filepath.Join(cacheDir, "charts", hex.EncodeToString(key[:])+".tgz")
+}
+
+// seedChart links a cached chart to its place in the tree, where Pull
+// checks it and keeps it instead of fetching it.
+func seedChart(cached, root string, ref charts.Ref) error {
+	if _, err := os.Stat(cached); err != nil {
+		return nil
+	}
+	rel, err := bundle.Chart(ref.Name, ref.Version)
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(root, filepath.FromSlash(rel))
+	if _, err := os.Stat(dst); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.Link(cached, dst); err != nil {
+		return atomicfile.Copy(cached, dst, 0o644)
+	}
 	return nil
 }
 
@@ -106,8 +149,11 @@ func imagesModule(opts Options, static []string, found *chartImages) *engine.Mod
 		_, err := images.Save(ctx, filepath.Join(opts.Root, bundle.ImagesDir), refs,
 			images.Options{
 				Platforms: platforms, Mirrors: s.Artifacts.Sources.Registries,
-				CAFile:   s.Artifacts.CABundle,
-				Progress: func(p images.Progress) { rt.Progress("images", p.Done, p.Total) },
+				CAFile: s.Artifacts.CABundle,
+				// Blobs are content-addressed like the download cache's
+				// files, so they share its folder.
+				BlobCache: filepath.Join(opts.CacheDir, "sha256"),
+				Progress:  func(p images.Progress) { rt.Progress("images", p.Done, p.Total) },
 			})
 		return err
 	}

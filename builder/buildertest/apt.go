@@ -24,7 +24,7 @@ import (
 // the profile's package lists and arch, signed with a key made here. It
 // returns the packages block and the keyring that point a config at it.
 // The real resolver against real .deb files is tested in builder/ospkg.
-func aptRepo(t testing.TB, prof *profiles.Profile) string {
+func (u *Upstream) aptRepo(t testing.TB, prof *profiles.Profile) string {
 	d, err := ospkg.LookupDistro("debian", "12")
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func aptRepo(t testing.TB, prof *profiles.Profile) string {
 		put(t, filepath.Join(dists, "InRelease"), signed(t, key, release(suite, indexes)))
 	}
 
-	srv := httptest.NewServer(http.FileServer(http.Dir(root)))
+	srv := httptest.NewServer(counting(&u.DebGets, ".deb", http.FileServer(http.Dir(root))))
 	t.Cleanup(srv.Close)
 	keyring := filepath.Join(t.TempDir(), "keyring.asc")
 	put(t, keyring, publicKey(t, key))

@@ -45,8 +45,10 @@ type Upstream struct {
 	// Sources is the spec.artifacts block that points a config at the
 	// servers (indented for a config's spec).
 	Sources string
-	// BlobGets counts blob downloads from the registry.
-	BlobGets atomic.Int64
+	// BlobGets counts blob downloads from the registry, ChartGets chart
+	// archive downloads from the chart repository, and DebGets .deb
+	// downloads from the apt archive.
+	BlobGets, ChartGets, DebGets atomic.Int64
 }
 
 // Start runs the servers until the test ends.
@@ -62,8 +64,8 @@ func Start(t testing.TB) *Upstream {
 	b.WriteString(u.files(t, prof))
 	reg, ca := u.registry(t, prof)
 	b.WriteString(reg)
-	b.WriteString(chartRepo(t, prof))
-	b.WriteString(aptRepo(t, prof))
+	b.WriteString(u.chartRepo(t, prof))
+	b.WriteString(u.aptRepo(t, prof))
 	fmt.Fprintf(&b, "    caBundle: %s\n", ca)
 	u.Sources = b.String()
 	return u
@@ -188,7 +190,7 @@ func allImages(t testing.TB, prof *profiles.Profile) []string {
 // chartRepo serves the real flannel and CoreDNS charts from the shared
 // fixtures, indexed with the Helm SDK, and returns the charts block that
 // maps the profile's repositories to it.
-func chartRepo(t testing.TB, prof *profiles.Profile) string {
+func (u *Upstream) chartRepo(t testing.TB, prof *profiles.Profile) string {
 	dir := t.TempDir()
 	for _, f := range []string{"flannel-v0.28.9.tgz", "coredns-1.46.2.tgz"} {
 		data, err := os.ReadFile(filepath.Join(Fixtures(), "charts", f))
@@ -206,7 +208,7 @@ func chartRepo(t testing.TB, prof *profiles.Profile) string {
 	if err := idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	srv := httptest.NewServer(counting(&u.ChartGets, ".tgz", http.FileServer(http.Dir(dir))))
 	t.Cleanup(srv.Close)
 
 	var b strings.Builder
@@ -217,6 +219,16 @@ func chartRepo(t testing.TB, prof *profiles.Profile) string {
 		}
 	}
 	return b.String()
+}
+
+// counting counts the requests for paths ending in suffix.
+func counting(n *atomic.Int64, suffix string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, suffix) {
+			n.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Fixtures is the folder of upstream fixtures: $KUBEXM_FIXTURES, or

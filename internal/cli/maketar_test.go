@@ -20,12 +20,12 @@ func TestMakeTarBuildsAVerifiedBundleAndASecondRunDownloadsNothing(t *testing.T)
 	t.Setenv("KUBEXM_CACHE", t.TempDir())
 	t.Setenv("SOURCE_DATE_EPOCH", "1764547200")
 
-	// Both runs collect into one work tree, as an operator re-running
-	// make-tar in the same folder does.
-	work := filepath.Join(t.TempDir(), bundle.Dir)
+	// Each run collects into a new work tree: what the second needs comes
+	// from the download cache alone.
 	build := func() string {
 		t.Helper()
-		out := filepath.Join(t.TempDir(), "kubexm.tar.gz")
+		work := filepath.Join(t.TempDir(), bundle.Dir)
+		out := filepath.Join(filepath.Dir(work), "kubexm.tar.gz")
 		code, stdout, stderr := execute(t, NewBuilder(), "make-tar", "-f", cfg, "-o", out,
 			"--workdir", work)
 		if code != 0 {
@@ -60,7 +60,8 @@ func TestMakeTarBuildsAVerifiedBundleAndASecondRunDownloadsNothing(t *testing.T)
 	if strings.Contains(all, "logs/") {
 		t.Errorf("the run's logs went into the bundle")
 	}
-	index, err := os.ReadFile(filepath.Join(work, "images", "index.json"))
+	index, err := os.ReadFile(filepath.Join(filepath.Dir(first), bundle.Dir, "images",
+		"index.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,12 +74,22 @@ func TestMakeTarBuildsAVerifiedBundleAndASecondRunDownloadsNothing(t *testing.T)
 
 	kubeadm := "/kubernetes/release/v1.37.2/bin/linux/amd64/kubeadm"
 	hits, blobs := up.Files.Hits(kubeadm)+up.Files.Hits(kubeadm+".sha256"), up.BlobGets.Load()
+	charts, debs := up.ChartGets.Load(), up.DebGets.Load()
+	if charts == 0 || debs == 0 {
+		t.Fatalf("the first run fetched %d charts and %d .deb files", charts, debs)
+	}
 	second := build()
 	if got := up.Files.Hits(kubeadm) + up.Files.Hits(kubeadm+".sha256"); got != hits {
 		t.Errorf("the second make-tar made %d requests for kubeadm, want none", got-hits)
 	}
 	if got := up.BlobGets.Load(); got != blobs {
 		t.Errorf("the second make-tar fetched %d image blobs, want none", got-blobs)
+	}
+	if got := up.ChartGets.Load(); got != charts {
+		t.Errorf("the second make-tar fetched %d charts, want none", got-charts)
+	}
+	if got := up.DebGets.Load(); got != debs {
+		t.Errorf("the second make-tar fetched %d .deb files, want none", got-debs)
 	}
 	a, _ := os.ReadFile(first)
 	b, _ := os.ReadFile(second)
