@@ -35,9 +35,10 @@ lint:
 	$(GO) run $(STATICCHECK) -tags e2e ./...
 
 # QEMU hosts run under TCG by default (KUBEXM_QEMU_KVM=1 opts in to KVM).
+# The OS-package tests resolve against the Debian mirror of the apt sources.
 e2e:
 	sh qemu-tests/vm/install-deps.sh
-	$(GO) test -count=1 -tags e2e -timeout 80m -v ./qemu-tests/...
+	$(GO) test -count=1 -tags e2e -timeout 100m -v ./qemu-tests/... ./builder/ospkg/
 
 # Each benchmark runs beside the tool a user would otherwise use, on the
 # same input, and reports the ratio.
