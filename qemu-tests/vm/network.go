@@ -135,10 +135,10 @@ func (n *Network) route(frame []byte, from string) []string {
 	if !n.members[from] {
 		return nil
 	}
-	dst, src := string(frame[0:6]), string(frame[6:12])
-	n.macs[src] = from
+	// Indexing with the conversion itself spares a string allocation.
+	n.macs[string(frame[6:12])] = from
 
-	if to, ok := n.macs[dst]; ok && frame[0]&1 == 0 {
+	if to, ok := n.macs[string(frame[0:6])]; ok && frame[0]&1 == 0 {
 		if to == from {
 			return nil
 		}
