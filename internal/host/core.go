@@ -145,6 +145,7 @@ func (c *core) execute(ctx context.Context, cl call, p process) (Result, error) 
 // transportError names the host and the command, and marks the error
 // Unreachable unless it is the caller's own cancellation.
 func (c *core) transportError(cmd string, err error) error {
+	cmd = brief(cmd)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("host %s: command %q stopped: %w", c.name, cmd, err)
 	}
@@ -153,6 +154,19 @@ func (c *core) transportError(cmd string, err error) error {
 	}
 	return failure.Wrap(failure.Unreachable,
 		fmt.Errorf("host %s: running %q: %w", c.name, cmd, err))
+}
+
+// brief shortens a command for an error about the connection, where the
+// command is context, not the cause: its first line, cut at 60 characters.
+// The run log keeps it whole.
+func brief(cmd string) string {
+	first, rest, multi := strings.Cut(strings.TrimSpace(cmd), "\n")
+	if r := []rune(first); len(r) > 60 {
+		return string(r[:60]) + "…"
+	} else if multi && rest != "" {
+		return first + " …"
+	}
+	return first
 }
 
 func teeTo(w io.Writer, extra io.Writer) io.Writer {

@@ -111,7 +111,8 @@ func TestPreflightOnVMs(t *testing.T) {
 	if code != 5 {
 		t.Errorf("with swap on and a port taken: exit %d, want 5", code)
 	}
-	for _, want := range []string{"swap", "on (64 MiB)", "port(s) 10250 already in use",
+	for _, want := range []string{"the kubelet refuses to run with swap",
+		"port(s) 10250 already in use",
 		"check(s) failed: " + vms[0].Name + " (swap)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
