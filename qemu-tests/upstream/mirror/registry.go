@@ -71,6 +71,8 @@ func startRegistry(ctx context.Context, o registryOptions) (*registryProcess, er
 
 	p := &registryProcess{addr: addr, done: make(chan error, 1)}
 	p.cmd = exec.Command(o.bin, "serve", configFile)
+	// distribution exports traces to an OpenTelemetry collector on localhost by default.
+	p.cmd.Env = append(os.Environ(), "OTEL_TRACES_EXPORTER=none")
 	if err := os.MkdirAll(filepath.Dir(o.logName), 0o755); err != nil {
 		return nil, fmt.Errorf("creating the registry log folder: %w", err)
 	}
