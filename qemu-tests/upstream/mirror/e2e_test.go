@@ -494,7 +494,7 @@ func TestServeCommand(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"KUBEXM_MIRROR_HTTP", "KUBEXM_MIRROR_REGISTRY", "KUBEXM_MIRROR_CA",
-		"KUBEXM_MIRROR_SOURCES"} {
+		"KUBEXM_MIRROR_FAULTS", "KUBEXM_MIRROR_SOURCES"} {
 		if vars[k] == "" {
 			t.Errorf("env file sets no %s:\n%s", k, env)
 		}
@@ -502,7 +502,21 @@ func TestServeCommand(t *testing.T) {
 	if !strings.Contains(env, "kubernetes: "+vars["KUBEXM_MIRROR_HTTP"]+"/dl.k8s.io\n") {
 		t.Errorf("the sources block does not send kubernetes to the mirror:\n%s", env)
 	}
-	fetch(t, vars["KUBEXM_MIRROR_HTTP"]+"/dl.k8s.io/release/v1.37.2/bin/linux/amd64/kubectl.sha256")
+	const sum = "/dl.k8s.io/release/v1.37.2/bin/linux/amd64/kubectl.sha256"
+	fetch(t, vars["KUBEXM_MIRROR_HTTP"]+sum)
+
+	// A fault set from outside the process, through the control path the env file names.
+	body := `{"path":"` + sum + `","fault":{"failFirst":1,"failStatus":429}}`
+	req, err := http.NewRequest(http.MethodPut, vars["KUBEXM_MIRROR_FAULTS"], strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	wantStatuses(t, vars["KUBEXM_MIRROR_HTTP"]+sum, 429, 200)
 
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)

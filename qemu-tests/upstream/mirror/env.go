@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/kubexm/kubexm/qemu-tests/upstream/faultserver"
 )
 
 // upstreamBases maps each component's upstream base URL, as the profile names it, to its
@@ -48,6 +50,7 @@ func (m *Mirror) Env() string {
 	fmt.Fprintf(&b, "KUBEXM_MIRROR_CA=%s\n", m.CAFile)
 	fmt.Fprintf(&b, "KUBEXM_MIRROR_CHARTS=%s\n", m.ChartRepo)
 	fmt.Fprintf(&b, "KUBEXM_MIRROR_OCI_CHARTS=oci://%s/%s\n", m.Registry, ociChartPrefix)
+	fmt.Fprintf(&b, "KUBEXM_MIRROR_FAULTS=%s%s\n", m.HTTPURL, faultserver.ControlPath)
 	if m.User != "" {
 		fmt.Fprintf(&b, "KUBEXM_MIRROR_USER=%s\nKUBEXM_MIRROR_PASSWORD=%s\n", m.User, m.Password)
 	}

@@ -153,7 +153,7 @@ func (m *Mirror) start(ctx context.Context, o Options, www, registryBin string) 
 	m.Files = faultserver.New(www)
 	m.HTTPURL = "http://" + l.Addr().String()
 	m.ChartRepo = m.HTTPURL + "/" + chartsDir
-	m.httpServer = &http.Server{Handler: m.Files, ReadHeaderTimeout: 10 * time.Second}
+	m.httpServer = &http.Server{Handler: m.Files.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = m.httpServer.Serve(l) }()
 
 	if m.runDir, err = os.MkdirTemp("", "kubexm-mirror-"); err != nil {
