@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -190,13 +189,13 @@ func (b *builder) goCmd(ctx context.Context, dir, logName string, env []string,
 	return nil
 }
 
-// goTool is the go command that builds the components: the one on PATH, else the one of the
-// toolchain that built this program.
+// goTool is the go command that builds the components: the one on PATH, else the one in
+// /usr/local/go, where the Go release archives are unpacked by convention.
 func goTool() string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
+	return "/usr/local/go/bin/go"
 }
 
 // lock takes a file lock on the cache, so that two mirrors starting at once (a test and a

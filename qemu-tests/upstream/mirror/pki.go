@@ -109,13 +109,6 @@ func (a *authority) issue(dir string, hosts []string) (string, string, error) {
 	return certFile, keyFile, writePair(certFile, keyFile, der, key)
 }
 
-// pool returns a certificate pool that trusts the mirror CA alone.
-func (a *authority) pool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(a.cert)
-	return p
-}
-
 func writePair(certFile, keyFile string, der []byte, key *ecdsa.PrivateKey) error {
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
