@@ -104,6 +104,25 @@ func pullChart(ctx context.Context, rt *engine.Runtime, opts Options, job chartJ
 	return nil
 }
 
+// dockerConfig is the docker config file whose logins the registries
+// take: $DOCKER_CONFIG/config.json or ~/.docker/config.json, if there is
+// one.
+func dockerConfig() string {
+	dir := os.Getenv("DOCKER_CONFIG")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".docker")
+	}
+	p := filepath.Join(dir, "config.json")
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
 // chartCachePath is where the download cache keeps a chart: by source, name
 // and version, which a chart repository does not change once published.
 func chartCachePath(cacheDir string, ref charts.Ref) string {
@@ -149,7 +168,8 @@ func imagesModule(opts Options, static []string, found *chartImages) *engine.Mod
 		_, err := images.Save(ctx, filepath.Join(opts.Root, bundle.ImagesDir), refs,
 			images.Options{
 				Platforms: platforms, Mirrors: s.Artifacts.Sources.Registries,
-				CAFile: s.Artifacts.CABundle,
+				CAFile:       s.Artifacts.CABundle,
+				DockerConfig: dockerConfig(),
 				// Blobs are content-addressed like the download cache's
 				// files, so they share its folder.
 				BlobCache: filepath.Join(opts.CacheDir, "sha256"),
