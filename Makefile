@@ -43,8 +43,9 @@ e2e:
 # Each benchmark runs beside the tool a user would otherwise use, on the
 # same input, and reports the ratio.
 bench:
-	.ci/install-packages openssh-server sudo tar pigz zstd
-	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 40m ./internal/engine/ ./internal/bundle/
+	.ci/install-packages openssh-server sudo tar pigz zstd docker-registry skopeo xorriso
+	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 60m ./internal/engine/ \
+		./internal/bundle/ ./builder/images/ ./builder/ospkg/
 
 clean:
 	rm -rf bin

@@ -159,8 +159,24 @@ func BenchmarkPack(b *testing.B) {
 			b.ReportMetric(float64(ours)/float64(theirs), "time-ratio")
 			b.ReportMetric(ourMem, "MiB-peak-ours")
 			b.ReportMetric(theirMem, "MiB-peak-tar")
+			b.ReportMetric(sizeRatio(b, filepath.Join(out, "ours"), filepath.Join(out, "theirs")),
+				"size-ratio")
 		})
 	}
+}
+
+// sizeRatio is the size of file a over that of file b: a faster pack that
+// compressed less would not be faster at the same job.
+func sizeRatio(b *testing.B, a, c string) float64 {
+	fa, err := os.Stat(a)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fc, err := os.Stat(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return float64(fa.Size()) / float64(fc.Size())
 }
 
 // BenchmarkUnpack compares Unpack (which also verifies every checksum)
