@@ -112,9 +112,15 @@ func mirrorTree(src, dst string) error {
 
 // workspace makes go-diskfs's scratch folder beside dir, where hard
 // links to dir's files work, or else beside dst.
+// Its mode becomes the image's root folder mode through Rock Ridge, so it
+// is opened to all: apt reads the repository as its unprivileged _apt
+// user, which a 0700 root (MkdirTemp's) would shut out.
 func workspace(dir, dst string) (string, error) {
-	if work, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), ".iso-work-"); err == nil {
-		return work, nil
+	work, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), ".iso-work-")
+	if err != nil {
+		if work, err = os.MkdirTemp(filepath.Dir(dst), ".iso-work-"); err != nil {
+			return "", err
+		}
 	}
-	return os.MkdirTemp(filepath.Dir(dst), ".iso-work-")
+	return work, os.Chmod(work, 0o755)
 }

@@ -3,6 +3,7 @@ package ospkg
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -109,5 +110,29 @@ func TestPackISORefuses(t *testing.T) {
 				t.Errorf("a failed pack left %q", left)
 			}
 		})
+	}
+}
+
+// TestPackISORootIsReadableByAll: apt reads the mounted repository as its
+// unprivileged _apt user, so the image's root folder must be open to all.
+func TestPackISORootIsReadableByAll(t *testing.T) {
+	xorriso, err := exec.LookPath("xorriso")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("xorriso not installed")
+		}
+		t.Skip("xorriso not installed")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Packages"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "repo.iso")
+	if err := PackISO(dir, dst, VolumeLabel, time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(xorriso, "-indev", dst, "-lsdl", "/").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "drwxr-xr-x") {
+		t.Errorf("the image's root folder is not 0755: %v\n%s", err, out)
 	}
 }
