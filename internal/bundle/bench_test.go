@@ -7,53 +7,26 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kubexm/kubexm/internal/peakmem"
 )
 
 // The benchmarks pack and unpack a tree in a child process (this test
 // binary run again) beside tar with pigz and zstd on the same tree, each
-// side started by a launcher (this binary again, in a small mode) that
-// reports the side's rusage maxrss. Measured straight from the benchmark, a
-// child's maxrss would start at the benchmark's own peak: Go starts
-// children with vfork, and Linux carries the parent's high-water mark into
-// the child until it execs. The launcher's small peak is the floor of both
-// figures.
+// measured by package peakmem.
 
-const (
-	benchChild  = "KUBEXM_BUNDLE_BENCH_CHILD"
-	benchLaunch = "KUBEXM_BUNDLE_BENCH_LAUNCH"
-)
+const benchChild = "KUBEXM_BUNDLE_BENCH_CHILD"
 
-// TestMain runs the launcher or the child's job when the benchmark
-// re-executes the binary.
+// TestMain runs the peak-memory launcher or the child's job when the
+// benchmark re-executes the binary.
 func TestMain(m *testing.M) {
-	if os.Getenv(benchLaunch) != "" {
-		os.Exit(launch(os.Args[1:]))
-	}
+	peakmem.RunLauncher()
 	if job := os.Getenv(benchChild); job != "" {
 		os.Exit(runChild(job, os.Args[len(os.Args)-2], os.Args[len(os.Args)-1]))
 	}
 	os.Exit(m.Run())
-}
-
-// launch runs argv and prints its maxrss in KiB.
-func launch(argv []string) int {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stderr = os.Stderr
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(e string) bool {
-		return strings.HasPrefix(e, benchLaunch+"=")
-	})
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Println(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
-	return 0
 }
 
 func runChild(job, in, out string) int {
@@ -100,24 +73,14 @@ func benchTree(b *testing.B, size int) string {
 	return dir
 }
 
-// measure runs cmd under the launcher and returns its wall time and peak
-// memory in MiB.
+// measure runs cmd and returns its wall time and peak memory in MiB.
 func measure(b *testing.B, cmd *exec.Cmd) (time.Duration, float64) {
 	b.Helper()
-	argv := append([]string{os.Args[0], cmd.Path}, cmd.Args[1:]...)
-	l := &exec.Cmd{Path: os.Args[0], Args: argv, Stderr: os.Stderr,
-		Env: append(cmd.Environ(), benchLaunch+"=1")}
-	start := time.Now()
-	out, err := l.Output()
+	d, m, err := peakmem.Measure(cmd)
 	if err != nil {
-		b.Fatalf("%v: %v", cmd.Args, err)
+		b.Fatal(err)
 	}
-	elapsed := time.Since(start)
-	kib, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-	if err != nil {
-		b.Fatalf("%v: the launcher said %q", cmd.Args, out)
-	}
-	return elapsed, kib / 1024
+	return d, m
 }
 
 func self(job string, args ...string) *exec.Cmd {
