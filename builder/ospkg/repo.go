@@ -6,13 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/kubexm/kubexm/internal/atomicfile"
 )
 
 // SourcesLine is the apt sources line that installs from the repository
@@ -92,20 +93,7 @@ func linkOrCopy(src, dst string) error {
 	if os.Link(src, dst) == nil {
 		return nil
 	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("copying %s to %s: %w", src, dst, err)
-	}
-	return out.Close()
+	return atomicfile.Copy(src, dst, 0o644)
 }
 
 // release renders the Release file of the flat repository.

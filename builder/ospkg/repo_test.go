@@ -5,31 +5,12 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kubexm/kubexm/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		writeFile(t, p, got)
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s:\n%s", name, p, got)
-	}
-}
 
 func TestWrite(t *testing.T) {
 	t.Parallel()
@@ -52,8 +33,8 @@ func TestWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	packages := readAll(t, filepath.Join(dir, "Packages"))
-	golden(t, "Packages.golden", packages)
-	golden(t, "Release.golden", readAll(t, filepath.Join(dir, "Release")))
+	golden.Check(t, "Packages.golden", packages)
+	golden.Check(t, "Release.golden", readAll(t, filepath.Join(dir, "Release")))
 
 	zr, err := gzip.NewReader(bytes.NewReader(readAll(t, filepath.Join(dir, "Packages.gz"))))
 	if err != nil {

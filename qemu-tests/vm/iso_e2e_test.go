@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kubexm/kubexm/internal/atomicfile"
 )
 
 // TestISOBoot boots a small hybrid medium from a CD-ROM and from a USB
@@ -62,7 +64,7 @@ func makeISO(t *testing.T, img *Image) string {
 		img.Initrd: "initrd.img",
 	}
 	for src, dst := range files {
-		if err := copyFile(src, filepath.Join(tree, dst)); err != nil {
+		if err := atomicfile.Copy(src, filepath.Join(tree, dst), 0o644); err != nil {
 			t.Fatalf("copying %s into the ISO tree: %v", src, err)
 		}
 	}

@@ -2,10 +2,11 @@ package vm
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/kubexm/kubexm/internal/atomicfile"
 )
 
 // prepare makes the VM's directory and everything in it that QEMU reads:
@@ -101,7 +102,7 @@ func (v *VM) makeDisk(o Options, m *machine) error {
 
 	if o.ISO != nil && o.ISO.Firmware == UEFI {
 		m.efiVars = filepath.Join(v.dir, "efivars.fd")
-		if err := copyFile(ovmfVars, m.efiVars); err != nil {
+		if err := atomicfile.Copy(ovmfVars, m.efiVars, 0o644); err != nil {
 			return fmt.Errorf("copying the UEFI variables of VM %s: %w", o.Name, err)
 		}
 	}
@@ -142,23 +143,4 @@ func (v *VM) fwcfgItem(m *machine, name, content string) error {
 	}
 	m.fwcfg["opt/kubexm/"+name] = path
 	return nil
-}
-
-// copyFile copies src to dst.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
