@@ -7,9 +7,7 @@ package builder
 import (
 	"context"
 	"fmt"
-	"maps"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -96,37 +94,29 @@ func packaging(opts Options, origins *bundle.Origins) *engine.Module {
 // Components returns the profile's components that the cluster needs, at
 // the versions the config asks for.
 func Components(c *config.Cluster, prof *profiles.Profile) ([]profiles.Component, error) {
-	s := c.Spec
-	want := map[string]string{
-		profiles.Kubernetes: s.Kubernetes.Version,
-		profiles.Containerd: s.ContainerRuntime.Version,
-		profiles.Runc:       "",
-		profiles.CNIPlugins: "",
-		profiles.Crictl:     "",
-		profiles.Helm:       "",
+	want := []string{profiles.Kubernetes, profiles.Containerd, profiles.Runc,
+		profiles.CNIPlugins, profiles.Crictl, profiles.Helm}
+	if c.Spec.Etcd.Type == config.EtcdKubexm {
+		want = append(want, profiles.Etcd)
 	}
-	if s.Etcd.Type == config.EtcdKubexm {
-		want[profiles.Etcd] = s.Etcd.Version
-	}
-	if s.Registry.Host != "" {
-		want[profiles.Registry] = s.Registry.Version
+	if c.Spec.Registry.Host != "" {
+		want = append(want, profiles.Registry)
 	}
 
 	var out []profiles.Component
-	for _, comp := range prof.Components {
-		v, ok := want[comp.Name]
+	var missing []string
+	for _, name := range want {
+		comp, ok := prof.Component(name)
 		if !ok {
+			missing = append(missing, name)
 			continue
 		}
-		if v != "" {
-			comp.Version = v
-		}
+		comp.Version = versionFor(c, name, comp.Version)
 		out = append(out, comp)
-		delete(want, comp.Name)
 	}
-	if len(want) > 0 {
+	if len(missing) > 0 {
 		return nil, fmt.Errorf("profile %s lacks components %s", prof.Name,
-			strings.Join(slices.Sorted(maps.Keys(want)), ", "))
+			strings.Join(missing, ", "))
 	}
 	return out, nil
 }
