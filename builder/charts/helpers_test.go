@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -124,4 +125,22 @@ func packFlannel() (string, error) {
 		return "", err
 	}
 	return chartutil.Save(ch, tmp)
+}
+
+// checkFailure checks a failed pull: its error is target (if set), says
+// every phrase of want, and left no file under root.
+func checkFailure(t *testing.T, err, target error, want []string, root string) {
+	t.Helper()
+	t.Log(err)
+	if target != nil && !errors.Is(err, target) {
+		t.Errorf("error %q is not %q", err, target)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not say %q", err, w)
+		}
+	}
+	if fs := files(t, root); len(fs) != 0 {
+		t.Errorf("files left behind: %v", fs)
+	}
 }

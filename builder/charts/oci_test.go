@@ -2,9 +2,7 @@ package charts
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -112,18 +110,7 @@ func TestPullFromRegistryFailures(t *testing.T) {
 				t.Fatal("pull succeeded")
 			}
 
-			t.Log(err)
-			if tc.is != nil && !errors.Is(err, tc.is) {
-				t.Errorf("error %q is not %q", err, tc.is)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not say %q", err, w)
-				}
-			}
-			if fs := files(t, root); len(fs) != 0 {
-				t.Errorf("files left behind: %v", fs)
-			}
+			checkFailure(t, err, tc.is, tc.want, root)
 		})
 	}
 }
