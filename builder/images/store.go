@@ -18,6 +18,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/kubexm/kubexm/internal/digest"
 )
 
 // partialSuffix ends the name of a blob being downloaded. Such files are
@@ -162,7 +164,7 @@ func (s *store) fromCache(d v1.Descriptor) bool {
 		return false
 	}
 	cached := filepath.Join(s.cache, d.Digest.Hex)
-	if !fileHas(cached, d.Digest, d.Size) {
+	if !digest.Matches(cached, d.Size, d.Digest.Hex) {
 		return false
 	}
 	tmp := s.path(d.Digest) + partialSuffix
@@ -184,19 +186,6 @@ func (s *store) toCache(h v1.Hash) {
 		return
 	}
 	_ = os.Link(s.path(h), cached)
-}
-
-// fileHas reports whether the file at p has digest h and size (when size
-// is not negative).
-func fileHas(p string, h v1.Hash, size int64) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sum := sha256.New()
-	n, err := io.Copy(sum, f)
-	return err == nil && (size < 0 || n == size) && hex.EncodeToString(sum.Sum(nil)) == h.Hex
 }
 
 // fetch downloads one blob under a temporary name and renames it to its

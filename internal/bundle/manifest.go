@@ -2,17 +2,16 @@ package bundle
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/kubexm/kubexm/internal/digest"
 )
 
 // ManifestVersion is the version of the manifest's format.
@@ -89,7 +88,7 @@ func excluded(rel string, exclude []string) bool {
 }
 
 func describe(p, rel string, origins map[string]Origin) (File, error) {
-	size, sum, err := hashFile(p)
+	size, sum, err := digest.File(p)
 	if err != nil {
 		return File{}, err
 	}
@@ -116,20 +115,6 @@ func originFromPath(rel string) Origin {
 		return Origin{Component: el[0], Version: el[1], Arch: el[2]}
 	}
 	return Origin{}
-}
-
-func hashFile(p string) (int64, string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return 0, "", fmt.Errorf("reading %s: %w", p, err)
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Encode returns the manifest as indented JSON.

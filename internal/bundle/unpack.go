@@ -2,8 +2,6 @@ package bundle
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/kubexm/kubexm/internal/atomicfile"
+	"github.com/kubexm/kubexm/internal/digest"
 )
 
 // UnpackStats says what Unpack did.
@@ -91,7 +90,7 @@ func (r *reader) extract(root string, e entry, seen map[string]bool, stats *Unpa
 		return &ProblemsError{Bundle: r.name, Problems: []Problem{{Path: e.rel,
 			Kind: "corrupt", Detail: fmt.Sprintf("%d bytes, manifest says %d", e.size, want.Size)}}}
 	}
-	if fileMatches(dst, want) {
+	if digest.Matches(dst, want.Size, want.SHA256) {
 		seen[e.rel] = true
 		stats.Kept++
 		if err := os.Chmod(dst, modeOf(e)); err != nil {
@@ -143,21 +142,4 @@ func (r *reader) readErrorIf(rel string, err error) error {
 		return nil
 	}
 	return r.readError(rel, err)
-}
-
-// fileMatches reports whether the file at p has want's size and checksum.
-func fileMatches(p string, want File) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != want.Size {
-		return false
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return false
-	}
-	return hex.EncodeToString(h.Sum(nil)) == want.SHA256
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/kubexm/kubexm/internal/atomicfile"
+	"github.com/kubexm/kubexm/internal/digest"
 )
 
 // Cache keeps downloads outside the bundle so that a second make-tar with
@@ -72,7 +73,7 @@ func (c *Cache) Document(ctx context.Context, rawURL string, check func([]byte) 
 // use; a damaged one is fetched again.
 func (c *Cache) File(ctx context.Context, rawURL, sha256hex, dst string) (fromCache bool, err error) {
 	blob := filepath.Join(c.Dir, "sha256", sha256hex)
-	if sum, err := sha256File(blob); err == nil && sum == sha256hex {
+	if digest.Matches(blob, -1, sha256hex) {
 		return true, place(blob, dst)
 	}
 

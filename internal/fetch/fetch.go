@@ -6,8 +6,6 @@ package fetch
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubexm/kubexm/internal/digest"
 	"github.com/kubexm/kubexm/internal/redact"
 )
 
@@ -80,7 +79,7 @@ func (c *Client) File(ctx context.Context, rawURL, dst, wantSHA256 string) error
 		return err
 	}
 
-	sum, err := sha256File(partial)
+	_, sum, err := digest.File(partial)
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", shown, err)
 	}
@@ -203,19 +202,6 @@ func (c *Client) do(ctx context.Context, rawURL string, offset int64) (*http.Res
 			Status: resp.StatusCode}, after: parseRetryAfter(resp.Header.Get("Retry-After"))}
 	}
 	return resp, nil
-}
-
-func sha256File(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // redacted is rawURL without its credentials, for messages.
