@@ -74,6 +74,36 @@ type Profile struct {
 	// Packages are the operating-system packages to install, by role: the
 	// list under PackagesForAll goes to every host.
 	Packages map[string][]string `yaml:"packages"`
+
+	// Boot is what the bootable ISO boots: a distribution's kernel and
+	// boot loaders, and the kernel modules the installer needs.
+	Boot Boot `yaml:"boot"`
+}
+
+// Boot names the parts of the bootable ISO that come from a distribution.
+// They are packages like the hosts' ones, fetched and checked by the same
+// apt client, from the same sources, so the medium holds nothing that was
+// not verified against the distribution's archive key.
+type Boot struct {
+	// OS is the release the parts come from.
+	OS OS `yaml:"os"`
+	// Kernel is the kernel package, or a metapackage that depends on one
+	// (linux-image-amd64): the newest linux-image-* it names is taken.
+	Kernel string `yaml:"kernel"`
+	// BIOS is the package with isolinux.bin and isohdpfx.bin, and the one
+	// with ldlinux.c32.
+	BIOS BootPackages `yaml:"bios"`
+	// EFI is the package with the EFI boot loader (systemd-boot).
+	EFI string `yaml:"efi"`
+	// Modules are the kernel modules the installer loads, by name; their
+	// dependencies come with them.
+	Modules []string `yaml:"modules"`
+}
+
+// BootPackages are the BIOS boot loader's packages.
+type BootPackages struct {
+	Isolinux string `yaml:"isolinux"` // isolinux.bin and the hybrid MBR code
+	Syslinux string `yaml:"syslinux"` // ldlinux.c32, isolinux's core module
 }
 
 // Defaults are the values a cluster config gets for the fields it leaves out,
@@ -182,6 +212,7 @@ func (p *Profile) Validate() error {
 	errs = append(errs, p.Defaults.validate()...)
 	errs = append(errs, p.validateComponents()...)
 
+	errs = append(errs, p.Boot.validate()...)
 	for key, pkgs := range p.Packages {
 		if !slices.Contains(packageKeys, key) {
 			add("packages.%s: not a role (want one of %s)", key, strings.Join(packageKeys, ", "))
@@ -269,4 +300,24 @@ func isPackageName(s string) bool {
 		}
 	}
 	return true
+}
+
+// validate checks that every boot part is named.
+func (b Boot) validate() []error {
+	var errs []error
+	for field, name := range map[string]string{
+		"boot.kernel": b.Kernel, "boot.bios.isolinux": b.BIOS.Isolinux,
+		"boot.bios.syslinux": b.BIOS.Syslinux, "boot.efi": b.EFI,
+	} {
+		if !isPackageName(name) {
+			errs = append(errs, fmt.Errorf("%s: %q is not a package name", field, name))
+		}
+	}
+	if b.OS.ID == "" || b.OS.Version == "" {
+		errs = append(errs, errors.New("boot.os: id and version must be set"))
+	}
+	if len(b.Modules) == 0 {
+		errs = append(errs, errors.New("boot.modules: the installer needs at least one module"))
+	}
+	return errs
 }

@@ -183,6 +183,16 @@ func TestParseRejects(t *testing.T) {
 			yaml: strings.Replace(good, "base: https://get.helm.sh", "base: get.helm.sh", 1),
 			want: `components[6].base: "get.helm.sh" is not an http or https URL`,
 		},
+		{
+			name: "boot loader missing",
+			yaml: strings.Replace(good, "efi: systemd-boot-efi", "efi: \"\"", 1),
+			want: `boot.efi: "" is not a package name`,
+		},
+		{
+			name: "boot without modules",
+			yaml: good[:strings.Index(good, "  modules:")],
+			want: `boot.modules: the installer needs at least one module`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
