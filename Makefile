@@ -5,6 +5,7 @@
 #   make lint    gofmt, go vet, staticcheck
 #   make e2e     QEMU virtual machines and the upstream mirror; slow (TCG)
 #   make bench   benchmarks against the tools users would otherwise use
+#   make demo    a bundle of the example config, from the local upstream mirror
 
 GO          ?= go
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
@@ -13,7 +14,7 @@ LDFLAGS     := -X github.com/kubexm/kubexm/internal/version.Version=$(VERSION) \
                -X github.com/kubexm/kubexm/internal/version.Commit=$(COMMIT)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test lint e2e bench clean
+.PHONY: all build test lint e2e bench demo clean
 
 all: build
 
@@ -46,6 +47,11 @@ bench:
 	.ci/install-packages openssh-server sudo tar pigz zstd docker-registry skopeo xorriso
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 60m ./internal/engine/ \
 		./internal/bundle/ ./builder/images/ ./builder/ospkg/
+
+# The mirror serves programs built from source; its cache must be warm
+# (go run ./qemu-tests/upstream build), or the demo stops and says so.
+demo: build
+	$(GO) run ./qemu-tests/demo -builder bin/kubexm-builder -dir bin/demo
 
 clean:
 	rm -rf bin
