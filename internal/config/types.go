@@ -53,6 +53,9 @@ type Spec struct {
 	Addons []Addon `yaml:"addons,omitempty"`
 	// Artifacts says what make-tar collects into the bundle and where from.
 	Artifacts Artifacts `yaml:"artifacts,omitempty"`
+	// Seed sets up the seed node, the machine booted from the kubexm ISO
+	// that installs the cluster from it. Only the ISO's installer reads it.
+	Seed Seed `yaml:"seed,omitempty"`
 }
 
 // Host is a machine kubexm reaches over SSH.
@@ -340,3 +343,29 @@ type Sources struct {
 	// them. The default is the distribution's archive keyring.
 	PackagesKeyring string `yaml:"packagesKeyring,omitempty"`
 }
+
+// Seed is the network and SSH trust of the seed node. The seed has no
+// operating system of its own, so what a host's /etc/network would say is
+// here.
+type Seed struct {
+	// Interface is the network interface to configure, e.g. eth0. Left out,
+	// it is the first interface other than loopback that has a link.
+	Interface string `yaml:"interface,omitempty"`
+	// Address is the seed's IP address with its prefix length, e.g.
+	// 10.0.0.5/24. Left out, the seed asks a DHCP server for one.
+	Address string `yaml:"address,omitempty"`
+	// Gateway is the next hop of the default route, e.g. 10.0.0.1, on
+	// address's subnet. Only with address: DHCP gives its own. Left out, the
+	// seed reaches only its own subnet.
+	Gateway string `yaml:"gateway,omitempty"`
+	// DNS are the name servers of the seed, for hosts addressed by name.
+	// Only with address: DHCP gives its own.
+	DNS []string `yaml:"dns,omitempty" jsonschema:"uniqueItems=true"`
+	// TrustOnFirstUse makes the seed accept the SSH key a host without
+	// hostKeyFingerprint presents the first time. The default is false:
+	// the seed has no known_hosts, so such a host is refused.
+	TrustOnFirstUse bool `yaml:"trustOnFirstUse,omitempty"`
+}
+
+// DHCP reports whether the seed asks DHCP for its address.
+func (s Seed) DHCP() bool { return s.Address == "" }

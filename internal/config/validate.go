@@ -41,6 +41,7 @@ func (c *Cluster) validate(p *problems, prof *profiles.Profile) {
 	c.validateRegistry(p, prof)
 	c.validateAddons(p)
 	c.validateArtifacts(p, prof)
+	c.validateSeed(p)
 }
 
 // validateHosts checks each host, that names and addresses are unique, and
