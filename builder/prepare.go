@@ -31,7 +31,8 @@ func prepareModule(opts Options) *engine.Module {
 
 // ownNames are the top-level entries make-tar writes into a work tree.
 func ownNames(prof *profiles.Profile) []string {
-	names := []string{bundle.ManifestName, bundle.ImagesDir, "helm", "helm-cli", "os"}
+	names := []string{bundle.ManifestName, bundle.ImagesDir, "helm", "helm-cli", "os",
+		bundle.BootDir}
 	for _, c := range prof.Components {
 		names = append(names, c.Name)
 	}

@@ -303,6 +303,11 @@ func TestLayoutPaths(t *testing.T) {
 		{name: "reserved component", got: func() (string, error) {
 			return Binary("os", "v1", "amd64", "x")
 		}, err: `component "os": the name is taken`},
+		{name: "boot", got: func() (string, error) { return Boot("amd64", "vmlinuz") },
+			want: "boot/amd64/vmlinuz"},
+		{name: "boot is not a component", got: func() (string, error) {
+			return Binary("boot", "v1", "amd64", "x")
+		}, err: `component "boot": the name is taken`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

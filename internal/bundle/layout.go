@@ -48,7 +48,7 @@ func Binary(component, version, arch, file string) (string, error) {
 	switch component {
 	case "helm":
 		component = helmProgram
-	case "os", ImagesDir, helmProgram:
+	case "os", ImagesDir, helmProgram, BootDir:
 		return "", fmt.Errorf("component %q: the name is taken by the bundle's own folders",
 			component)
 	}
@@ -62,6 +62,19 @@ func OSPackages(distro, version, arch string) (string, error) {
 	}
 	name := fmt.Sprintf("%s-%s-%s.iso", distro, version, arch)
 	return path.Join("os", distro, version, arch, name), nil
+}
+
+// BootDir is the folder of the bootable ISO's boot files inside the tree.
+const BootDir = "boot"
+
+// Boot is the path of a boot file of the bootable ISO inside the tree: the
+// kernel, the initramfs, the boot loaders, each recorded in the manifest
+// like any other artifact.
+func Boot(arch, file string) (string, error) {
+	if err := elements(arch, file); err != nil {
+		return "", fmt.Errorf("boot file %s %q: %w", arch, file, err)
+	}
+	return path.Join(BootDir, arch, file), nil
 }
 
 // elements checks that each value is usable as one path element.

@@ -109,6 +109,8 @@ func originFromPath(rel string) Origin {
 		return Origin{Component: ImagesDir}
 	case el[0] == "helm" && len(el) == 4:
 		return Origin{Component: "helm/" + el[1], Version: el[2]}
+	case el[0] == BootDir && len(el) == 3:
+		return Origin{Component: BootDir, Arch: el[1]}
 	case el[0] == "os" && len(el) == 5:
 		return Origin{Component: "os/" + el[1], Version: el[2], Arch: el[3]}
 	case len(el) == 4:
