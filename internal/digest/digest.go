@@ -17,10 +17,20 @@ func File(path string) (int64, string, error) {
 		return 0, "", err
 	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, sum, err := Reader(f)
 	if err != nil {
 		return 0, "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return n, sum, nil
+}
+
+// Reader returns the number of bytes read from r to its end and their
+// lowercase hex SHA-256.
+func Reader(r io.Reader) (int64, string, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return 0, "", err
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
