@@ -1,6 +1,7 @@
 # kubexm: build, test, lint, end-to-end tests and benchmarks.
 #
 #   make build   both programs into bin/
+#   make rootfs  the base initramfs (u-root and the installer) that kubexm-builder embeds
 #   make test    unit and integration tests (real sshd on loopback); minutes
 #   make lint    gofmt, go vet, staticcheck
 #   make e2e     QEMU virtual machines and the upstream mirror; slow (TCG)
@@ -14,13 +15,25 @@ LDFLAGS     := -X github.com/kubexm/kubexm/internal/version.Version=$(VERSION) \
                -X github.com/kubexm/kubexm/internal/version.Commit=$(COMMIT)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test lint e2e bench demo clean
+.PHONY: all build rootfs test lint e2e bench demo clean
 
 all: build
 
-build:
+build: rootfs
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubexm ./cmd/kubexm
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubexm-builder ./cmd/kubexm-builder
+
+# The base initramfs: u-root's core commands and, once cmd/kubexm-installer
+# has Go files, the installer as uinit, in one busybox binary. Rebuilt only
+# when go.mod or Go code the installer may use changes (about a minute).
+ROOTFS_BASE := rootfs/dist/base.cpio.xz
+ROOTFS_SRCS := go.mod go.sum $(shell find cmd/kubexm-installer installer internal profiles \
+                 rootfs/cmd rootfs/internal -name '*.go' ! -name '*_test.go' 2>/dev/null)
+
+rootfs: $(ROOTFS_BASE)
+
+$(ROOTFS_BASE): $(ROOTFS_SRCS)
+	$(GO) run ./rootfs/cmd/mkbase -o $@
 
 # The tests start real OpenSSH servers (Debian package openssh-server) and,
 # as root, a non-root sudo user; .ci/run installs what they need.

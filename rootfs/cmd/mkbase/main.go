@@ -1,0 +1,225 @@
+// Command mkbase builds the base initramfs that kubexm-builder embeds: one
+// u-root busybox binary holding u-root's core commands and, when its
+// package exists, the kubexm installer, set as u-root's uinit. It runs
+// from this module (make rootfs), so the commands build at the versions
+// go.mod pins, and writes a reproducible xz-compressed cpio archive.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kubexm/kubexm/rootfs/internal/newc"
+	"github.com/u-root/gobusybox/src/pkg/golang"
+	ucpio "github.com/u-root/mkuimage/cpio"
+	"github.com/u-root/mkuimage/uimage"
+	"github.com/u-root/mkuimage/uimage/builder"
+	"github.com/u-root/mkuimage/uimage/initramfs"
+	"github.com/u-root/uio/llog"
+)
+
+// installerPkg is the kubexm installer. It becomes /bbin/kubexm-installer
+// and u-root's init runs it (as /bin/uinit) once the system is up.
+const installerPkg = "github.com/kubexm/kubexm/cmd/kubexm-installer"
+
+// coreCommands are the u-root commands of the initramfs: enough to mount
+// the boot medium, bring up the network and look around by hand when the
+// installer stops. tools.go lists the same packages so go.mod keeps them.
+var coreCommands = []string{
+	"cat", "cp", "df", "dhclient", "dmesg", "echo", "free", "gosh", "init",
+	"insmod", "ip", "ls", "lsmod", "mkdir", "more", "mount", "ps", "rmmod",
+	"sleep", "umount", "uname",
+}
+
+func main() {
+	out := flag.String("o", "rootfs/dist/base.cpio.xz", "archive to write")
+	arch := flag.String("arch", "amd64", "GOARCH of the initramfs")
+	flag.Parse()
+
+	if err := run(*out, *arch); err != nil {
+		log.Fatalf("mkbase: %v", err)
+	}
+}
+
+func run(out, arch string) error {
+	start := time.Now()
+	pkgs, uinit, err := packages()
+	if err != nil {
+		return err
+	}
+
+	archive, err := build(pkgs, uinit, arch)
+	if err != nil {
+		return err
+	}
+
+	var buf bytes.Buffer
+	if err := newc.Write(&buf, archive, newc.Epoch()); err != nil {
+		return err
+	}
+	if err := writeAtomic(out, buf.Bytes()); err != nil {
+		return err
+	}
+	log.Printf("mkbase: wrote %s (%d bytes, %d entries, uinit %q) in %s",
+		out, buf.Len(), len(archive), uinit, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// packages lists what to build, adding the installer only where its
+// package has Go files (it is written in parallel with this package).
+func packages() (pkgs []string, uinit string, err error) {
+	for _, c := range coreCommands {
+		pkgs = append(pkgs, "github.com/u-root/u-root/cmds/core/"+c)
+	}
+	has, err := hasGoFiles(filepath.Join("cmd", "kubexm-installer"))
+	if err != nil {
+		return nil, "", fmt.Errorf("looking for the installer: %w", err)
+	}
+	if !has {
+		log.Printf("mkbase: cmd/kubexm-installer has no Go files yet: building without an installer")
+		return pkgs, "", nil
+	}
+	return append(pkgs, installerPkg), "kubexm-installer", nil
+}
+
+// hasGoFiles reports whether dir holds a Go file other than a test.
+func hasGoFiles(dir string) (bool, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return false, err
+	}
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// build runs u-root's busybox builder and returns the archive's entries.
+func build(pkgs []string, uinit, arch string) ([]newc.Entry, error) {
+	tmp, err := os.MkdirTemp("", "kubexm-mkbase-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	env := golang.Default(golang.DisableCGO(), golang.WithGOOS("linux"),
+		golang.WithGOARCH(arch))
+	mem := &initramfs.Archive{Archive: ucpio.InMemArchive()}
+	err = uimage.Create(llog.New(slog.LevelWarn, log.Printf),
+		uimage.WithReplaceEnv(env),
+		uimage.WithTempDir(tmp),
+		uimage.WithCommands(&golang.BuildOpts{}, &builder.GBBBuilder{}, pkgs...),
+		uimage.WithInit("init"),
+		uimage.WithUinitCommand(uinit),
+		uimage.WithShell("gosh"),
+		uimage.WithSkipLDD(),
+		uimage.WithOutput(mem),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("building the u-root busybox: %w", err)
+	}
+	out, err := entries(mem.Archive)
+	if err != nil {
+		return nil, err
+	}
+	return dedupe(append(out, mountPoints()...)), nil
+}
+
+// mountPoints are the folders u-root's init mounts file systems on, made
+// here so that the archive shows the system's shape on its own.
+func mountPoints() []newc.Entry {
+	return []newc.Entry{
+		newc.Dir("dev", 0o755), newc.Dir("etc", 0o755), newc.Dir("proc", 0o555),
+		newc.Dir("run", 0o755), newc.Dir("sys", 0o555),
+		newc.Dir("tmp", 0o777|os.ModeSticky),
+	}
+}
+
+// entries turns u-root's records into archive entries. Device nodes are
+// left out: the kernel's own built-in initramfs already holds
+// /dev/console, and u-root's init mounts devtmpfs on /dev.
+func entries(a *ucpio.Archive) ([]newc.Entry, error) {
+	var out []newc.Entry
+	for _, name := range a.Order {
+		r := a.Files[name]
+		if name == "." || name == "" {
+			continue
+		}
+		mode := os.FileMode(r.Mode & 0o777)
+		switch r.Mode & ucpio.S_IFMT {
+		case ucpio.S_IFDIR:
+			out = append(out, newc.Dir(name, mode))
+		case ucpio.S_IFLNK:
+			target, err := content(r)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, newc.Symlink(name, string(target)))
+		case ucpio.S_IFREG:
+			data, err := content(r)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, newc.File(name, mode, data))
+		}
+	}
+	return out, nil
+}
+
+// dedupe keeps the last entry of each name, as the kernel would when it
+// unpacks an archive that names a file twice.
+func dedupe(in []newc.Entry) []newc.Entry {
+	last := map[string]int{}
+	for i, e := range in {
+		last[e.Name] = i
+	}
+	var out []newc.Entry
+	for i, e := range in {
+		if last[e.Name] == i {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func content(r ucpio.Record) ([]byte, error) {
+	data, err := io.ReadAll(io.NewSectionReader(r.ReaderAt, 0, int64(r.FileSize)))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s from the u-root build: %w", r.Name, err)
+	}
+	return data, nil
+}
+
+// writeAtomic writes data to path through a temporary file, so that an
+// interrupted build leaves no half archive for go:embed to pick up.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".base-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
