@@ -41,10 +41,18 @@ func (u *Upstream) aptRepo(t testing.TB, prof *profiles.Profile) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var boot []byte
+	if u.boot {
+		boot = bootPackages(t, root, prof)
+	}
 	for _, suite := range d.Suites() {
 		indexes := map[string][]byte{}
 		for _, arch := range []string{"amd64", "arm64"} {
 			indexes["main/binary-"+arch+"/Packages"] = packages(t, root, names, arch)
+		}
+		if boot != nil {
+			amd64 := "main/binary-amd64/Packages"
+			indexes[amd64] = append(indexes[amd64], boot...)
 		}
 		dists := filepath.Join(root, "dists", suite)
 		for rel, data := range indexes {

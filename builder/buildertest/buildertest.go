@@ -49,16 +49,30 @@ type Upstream struct {
 	// archive downloads from the chart repository, and DebGets .deb
 	// downloads from the apt archive.
 	BlobGets, ChartGets, DebGets atomic.Int64
+
+	boot bool // the archive carries the real boot packages too
 }
 
 // Start runs the servers until the test ends.
 func Start(t testing.TB) *Upstream {
 	t.Helper()
+	return start(t, &Upstream{})
+}
+
+// StartWithBoot is Start with the profile's boot packages in the Debian
+// archive, as make-tar --format iso needs them: the real kernel, isolinux
+// and systemd-boot packages of this machine's apt sources, fetched once
+// into the test-debs cache (testdebs).
+func StartWithBoot(t testing.TB) *Upstream {
+	t.Helper()
+	return start(t, &Upstream{boot: true})
+}
+
+func start(t testing.TB, u *Upstream) *Upstream {
 	prof, err := profiles.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &Upstream{}
 	var b strings.Builder
 	b.WriteString("  artifacts:\n    sources:\n")
 	b.WriteString(u.files(t, prof))
