@@ -80,6 +80,7 @@ func TestPackISOTimesAndNames(t *testing.T) {
 			t.Errorf("%s is dated %s, want %s", p, fi.ModTime().UTC(), fixedTime)
 		}
 	}
+	const pvdOffset, pvdCreated = 16 * 2048, 813 // ECMA-119
 	pvd := readAll(t, dst)[pvdOffset:]
 	if got := string(pvd[pvdCreated : pvdCreated+16]); got != "2025052012000000" {
 		t.Errorf("volume created %q, want 2025052012000000", got)

@@ -1,4 +1,4 @@
-package ospkg
+package isofs
 
 import (
 	"encoding/binary"
@@ -16,7 +16,7 @@ import (
 // offsets are those of ECMA-119 (volume descriptor, directory records)
 // and of SUSP/RRIP 1.12 (the PX, TF and CE entries).
 const (
-	pvdOffset      = 16 * sectorSize
+	pvdOffset      = 16 * SectorSize
 	pvdVolumeSize  = 80  // both-endian block count
 	pvdRootRecord  = 156 // the root directory record, 34 bytes
 	pvdCreated     = 813 // four 17-byte dates: created, modified, expires, effective
@@ -32,7 +32,7 @@ const (
 // normalise sets every date in the image to t and every owner to root,
 // and returns the image's size in blocks.
 func normalise(f *os.File, t time.Time) (int64, error) {
-	pvd := make([]byte, sectorSize)
+	pvd := make([]byte, SectorSize)
 	if _, err := f.ReadAt(pvd, pvdOffset); err != nil {
 		return 0, fmt.Errorf("reading the volume descriptor: %w", err)
 	}
@@ -85,7 +85,7 @@ type normaliser struct {
 // directory fixes the records of one directory extent and those below.
 func (n *normaliser) directory(loc, size uint32) error {
 	buf := make([]byte, size)
-	if _, err := n.f.ReadAt(buf, int64(loc)*sectorSize); err != nil && err != io.EOF {
+	if _, err := n.f.ReadAt(buf, int64(loc)*SectorSize); err != nil && err != io.EOF {
 		return fmt.Errorf("reading directory at block %d: %w", loc, err)
 	}
 	type extent struct{ loc, size uint32 }
@@ -93,7 +93,7 @@ func (n *normaliser) directory(loc, size uint32) error {
 	for pos := 0; pos < len(buf); {
 		l := int(buf[pos])
 		if l == 0 { // records do not cross a block: go to the next
-			pos = (pos/sectorSize + 1) * sectorSize
+			pos = (pos/SectorSize + 1) * SectorSize
 			continue
 		}
 		if pos+l > len(buf) || l < 34 {
@@ -111,7 +111,7 @@ func (n *normaliser) directory(loc, size uint32) error {
 		}
 		pos += l
 	}
-	if _, err := n.f.WriteAt(buf, int64(loc)*sectorSize); err != nil {
+	if _, err := n.f.WriteAt(buf, int64(loc)*SectorSize); err != nil {
 		return err
 	}
 
@@ -197,7 +197,7 @@ func (n *normaliser) continuation(e []byte, depth int) error {
 	loc := binary.LittleEndian.Uint32(e[4:])
 	off := binary.LittleEndian.Uint32(e[12:])
 	size := binary.LittleEndian.Uint32(e[20:])
-	at := int64(loc)*sectorSize + int64(off)
+	at := int64(loc)*SectorSize + int64(off)
 	area := make([]byte, size)
 	if _, err := n.f.ReadAt(area, at); err != nil {
 		return fmt.Errorf("reading continuation area at block %d: %w", loc, err)

@@ -1,0 +1,309 @@
+package isofs
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/diskfs/go-diskfs/backend/file"
+	"github.com/diskfs/go-diskfs/filesystem/iso9660"
+
+	"github.com/kubexm/kubexm/internal/atomicfile"
+)
+
+// SectorSize is the ISO 9660 logical block size: every extent, and the
+// image itself, is a whole number of these.
+const SectorSize = 2048
+
+// MaxFileSize is the largest file an image can hold: ISO 9660 level 2
+// gives a file one extent, whose size field is 32 bits.
+const MaxFileSize = 1<<32 - 1
+
+// DefaultCatalog is where the El Torito boot catalog goes when
+// Options.Catalog is empty.
+const DefaultCatalog = "boot.cat"
+
+var validLabel = regexp.MustCompile(`^[A-Z0-9_]{1,32}$`)
+
+// Options says how to write an image. The zero value of BIOS and EFI
+// writes a plain, unbootable image.
+type Options struct {
+	// Label is the volume identifier, 1-32 of A-Z, 0-9 and _, so that a
+	// host finds the medium by /dev/disk/by-label.
+	Label string
+
+	// Time is every timestamp in the image: the same tree and Time give
+	// the same bytes.
+	Time time.Time
+
+	// BIOS, when set, makes the image boot ISOLINUX on PC BIOS.
+	BIOS *BIOSBoot
+
+	// EFI, when set, makes the image boot from a FAT image under UEFI.
+	EFI *EFIBoot
+
+	// Catalog is the path in the image of the El Torito boot catalog of a
+	// bootable image. The default is DefaultCatalog.
+	Catalog string
+}
+
+// BIOSBoot is the El Torito entry of ISOLINUX and the hybrid MBR that
+// boots it from a USB stick.
+type BIOSBoot struct {
+	// Loader is the path in the tree of isolinux.bin, such as
+	// "isolinux/isolinux.bin". It is loaded without emulation, 4 sectors
+	// of 512 bytes, with a boot information table patched in (in the
+	// image only: the tree's file is left as it was).
+	Loader string
+
+	// MBRCode is the first 432 bytes of the MBR: the isohybrid boot code,
+	// as syslinux ships it in isohdpfx.bin. Nil leaves the image bootable
+	// from a CD only (unless EFI is set, which writes an MBR without code).
+	MBRCode []byte
+}
+
+// EFIBoot is the El Torito entry and the MBR partition of an EFI system
+// partition that lies, as a FAT image file, in the tree.
+type EFIBoot struct {
+	// Image is the path in the tree of the FAT image, such as
+	// "boot/efi.img" (see MakeESP).
+	Image string
+}
+
+// Write writes the tree at dir as an ISO 9660 image with Rock Ridge names
+// and modes at dst, bootable as o says. The image is as large as its
+// content, every timestamp in it is o.Time, and owners are root, so the
+// same tree and options give the same bytes. It is written under a
+// temporary name and renamed when complete; dir is left as it was.
+func Write(dir, dst string, o Options) (err error) {
+	if err := o.validate(dir); err != nil {
+		return fmt.Errorf("iso %s: %w", dst, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("iso %s: %w", dst, err)
+	}
+	work, err := workspace(dir, dst)
+	if err != nil {
+		return fmt.Errorf("iso %s: %w", dst, err)
+	}
+	defer os.RemoveAll(work)
+	if err := mirrorTree(dir, work); err != nil {
+		return fmt.Errorf("iso %s: staging %s: %w", dst, dir, err)
+	}
+
+	tmp := dst + ".partial"
+	defer func() {
+		if err != nil {
+			os.Remove(tmp)
+		}
+	}()
+	if err := finalize(work, tmp, o); err != nil {
+		return fmt.Errorf("iso %s: %w", dst, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("iso %s: %w", dst, err)
+	}
+	return nil
+}
+
+// validate checks the options against the tree before anything is
+// written.
+func (o Options) validate(dir string) error {
+	if !validLabel.MatchString(o.Label) {
+		return fmt.Errorf("label %q is not 1-32 of A-Z, 0-9 and _", o.Label)
+	}
+	if o.BIOS != nil {
+		if err := bootFile(dir, "BIOS loader", o.BIOS.Loader); err != nil {
+			return err
+		}
+		if o.BIOS.MBRCode != nil && len(o.BIOS.MBRCode) != mbrCodeSize {
+			return fmt.Errorf("isohybrid MBR code is %d bytes, want %d (isohdpfx.bin)",
+				len(o.BIOS.MBRCode), mbrCodeSize)
+		}
+	}
+	if o.EFI != nil {
+		if err := bootFile(dir, "EFI image", o.EFI.Image); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bootFile checks that the tree holds a non-empty regular file at the
+// slash-separated path p.
+func bootFile(dir, what, p string) error {
+	if !fs.ValidPath(p) || p == "." {
+		return fmt.Errorf("%s path %q is not a clean path relative to the tree", what, p)
+	}
+	fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p)))
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if !fi.Mode().IsRegular() || fi.Size() == 0 {
+		return fmt.Errorf("%s %s is not a non-empty file", what, p)
+	}
+	return nil
+}
+
+// finalize has go-diskfs write the image of work (which it removes) into
+// path, then fixes its times and owners, cuts it to its size and writes
+// the system area.
+func finalize(work, path string, o Options) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+
+	sizes, err := bootSizes(work, o)
+	if err != nil {
+		return err
+	}
+	isofs, err := iso9660.Create(file.New(f, false), 0, 0, SectorSize, work)
+	if err != nil {
+		return fmt.Errorf("creating the file system: %w", err)
+	}
+	opts := iso9660.FinalizeOptions{RockRidge: true, VolumeIdentifier: o.Label,
+		ElTorito: o.elTorito()}
+	if err := isofs.Finalize(opts); err != nil {
+		return fmt.Errorf("writing the file system: %w", err)
+	}
+
+	blocks, err := normalise(f, o.Time)
+	if err != nil {
+		return fmt.Errorf("fixing timestamps: %w", err)
+	}
+	if err := f.Truncate(blocks * SectorSize); err != nil {
+		return err
+	}
+	if err := writeSystemArea(f, o, blocks, sizes); err != nil {
+		return fmt.Errorf("writing the system area: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// bootSizes returns the sizes of the boot files, which go-diskfs keeps to
+// itself, for the MBR: the loader's, then the EFI image's.
+func bootSizes(work string, o Options) ([2]int64, error) {
+	var sizes [2]int64
+	for i, p := range o.bootPaths() {
+		if p == "" {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(work, filepath.FromSlash(p)))
+		if err != nil {
+			return sizes, err
+		}
+		sizes[i] = fi.Size()
+	}
+	return sizes, nil
+}
+
+// bootPaths returns the loader's and the EFI image's paths, empty when
+// not set.
+func (o Options) bootPaths() [2]string {
+	var p [2]string
+	if o.BIOS != nil {
+		p[0] = o.BIOS.Loader
+	}
+	if o.EFI != nil {
+		p[1] = o.EFI.Image
+	}
+	return p
+}
+
+// elTorito returns the boot catalog of o, or nil for a plain image. The
+// BIOS entry comes first: it is the default entry, which a BIOS boots.
+func (o Options) elTorito() *iso9660.ElTorito {
+	if o.BIOS == nil && o.EFI == nil {
+		return nil
+	}
+	et := &iso9660.ElTorito{BootCatalog: o.Catalog}
+	if et.BootCatalog == "" {
+		et.BootCatalog = DefaultCatalog
+	}
+	if o.BIOS != nil {
+		e := &iso9660.ElToritoEntry{Platform: iso9660.BIOS, Emulation: iso9660.NoEmulation,
+			BootFile: o.BIOS.Loader, BootTable: true}
+		e.SetLoadSize(4)
+		et.Entries = append(et.Entries, e)
+	}
+	if o.EFI != nil {
+		et.Entries = append(et.Entries, &iso9660.ElToritoEntry{Platform: iso9660.EFI,
+			Emulation: iso9660.NoEmulation, BootFile: o.EFI.Image})
+	}
+	return et
+}
+
+// mirrorTree recreates src's folders in dst and hard-links (or copies)
+// its files there, since go-diskfs consumes its workspace. It refuses a
+// file that ISO 9660 cannot hold before anything is written.
+func mirrorTree(src, dst string) error {
+	if err := checkSizes(src); err != nil {
+		return err
+	}
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			return linkOrCopy(p, target)
+		}
+		return fmt.Errorf("%s is neither a file nor a folder", p)
+	})
+}
+
+// checkSizes refuses, naming it, the first file larger than MaxFileSize.
+func checkSizes(src string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.Size() > MaxFileSize {
+			return fmt.Errorf("%s is %d bytes: ISO 9660 holds files below 4 GiB", p, fi.Size())
+		}
+		return nil
+	})
+}
+
+// linkOrCopy hard-links src at dst, or copies it where a link cannot be
+// made (another file system).
+func linkOrCopy(src, dst string) error {
+	if os.Link(src, dst) == nil {
+		return nil
+	}
+	return atomicfile.Copy(src, dst, 0o644)
+}
+
+// workspace makes go-diskfs's scratch folder beside dir, where hard
+// links to dir's files work, or else beside dst.
+// Its mode becomes the image's root folder mode through Rock Ridge, so it
+// is opened to all: apt reads a repository image as its unprivileged _apt
+// user, which a 0700 root (MkdirTemp's) would shut out.
+func workspace(dir, dst string) (string, error) {
+	work, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), ".iso-work-")
+	if err != nil {
+		if work, err = os.MkdirTemp(filepath.Dir(dst), ".iso-work-"); err != nil {
+			return "", err
+		}
+	}
+	return work, os.Chmod(work, 0o755)
+}
