@@ -54,11 +54,15 @@ func collectPackages(ctx context.Context, rt *engine.Runtime, opts Options,
 	if err != nil {
 		return err
 	}
+	hc, err := fetch.HTTPClient(opts.Cluster.Spec.Artifacts.CABundle)
+	if err != nil {
+		return fmt.Errorf("spec.artifacts.caBundle: %w", err)
+	}
 	_, err = ospkg.Collect(ctx, ospkg.Options{
 		Distro: d.ID, Version: d.Version, Arch: arch, Sources: sources, Keyring: keyring,
 		Packages: opts.Profile.PackagesFor(clusterRoles(opts.Cluster)...), Base: hostBase,
 		Cache: filepath.Join(opts.CacheDir, "ospkg"), Bundle: opts.Root, Time: opts.ModTime,
-		Fetch: &fetch.Client{},
+		Fetch: &fetch.Client{HTTP: hc},
 		Progress: func(done, total int, _ *ospkg.Package) {
 			rt.Progress(".deb files", int64(done), int64(total))
 		},

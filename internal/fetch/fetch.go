@@ -193,6 +193,11 @@ func (c *Client) do(ctx context.Context, rawURL string, offset int64) (*http.Res
 		hc = http.DefaultClient
 	}
 	resp, err := hc.Do(req)
+	if err != nil && untrustedCertificate(err) {
+		return nil, permanent(fmt.Errorf("fetching %s: the server's certificate is not "+
+			"trusted (a mirror behind a private CA needs that CA in artifacts.caBundle): %w",
+			redacted(rawURL), err))
+	}
 	if err != nil {
 		return nil, &transportError{url: redacted(rawURL), err: err}
 	}

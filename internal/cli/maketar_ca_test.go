@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kubexm/kubexm/builder/buildertest"
+	"github.com/kubexm/kubexm/internal/bundle"
+)
+
+// TestMakeTarTrustsTheCABundleForOSPackages puts the test apt archive behind HTTPS with a
+// private CA: without that CA in artifacts.caBundle, make-tar fails naming the archive's
+// URL and the certificate, and writes no bundle; with it, the OS packages are collected.
+func TestMakeTarTrustsTheCABundleForOSPackages(t *testing.T) {
+	up := buildertest.Start(t)
+	archive := regexp.MustCompile(`(?m)^(\s+debian: )(\S+)$`)
+	caLine := regexp.MustCompile(`(?m)^(\s+caBundle: )(\S+)$`)
+	m, c := archive.FindStringSubmatch(up.Sources), caLine.FindStringSubmatch(up.Sources)
+	if m == nil || c == nil {
+		t.Fatalf("no apt archive or CA bundle in the test sources:\n%s", up.Sources)
+	}
+	proxy, proxyCA, calls := httpsProxy(t, m[2])
+	sources := archive.ReplaceAllString(up.Sources, "${1}"+proxy.URL)
+
+	// The registry's CA alone, then the registry's and the archive's.
+	registryCA, err := os.ReadFile(c[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	both := filepath.Join(t.TempDir(), "both.pem")
+	if err := os.WriteFile(both, append(append(registryCA, '\n'), proxyCA...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBEXM_CACHE", t.TempDir())
+
+	run := func(caBundle string) (int, string, string) {
+		t.Helper()
+		cfg := writeConfig(t, clusterYAML("    - name: node1\n      address: 10.0.0.1\n"+
+			"      password: pw\n")+caLine.ReplaceAllString(sources, "${1}"+caBundle))
+		out := filepath.Join(t.TempDir(), "kubexm.tar.gz")
+		code, stdout, stderr := execute(t, NewBuilder(), "make-tar", "-f", cfg, "-o", out,
+			"--workdir", filepath.Join(t.TempDir(), bundle.Dir))
+		return code, out, stdout + stderr
+	}
+
+	code, out, output := run(c[2])
+	if code == 0 || !strings.Contains(output, proxy.URL) || !strings.Contains(output, "certificate") {
+		t.Fatalf("without the archive's CA: exit %d, want a failure naming %s and the "+
+			"certificate:\n%s", code, proxy.URL, output)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s was written though the OS packages failed", out)
+	}
+
+	code, out, output = run(both)
+	if code != 0 {
+		t.Fatalf("with the archive's CA: exit %d\n%s", code, output)
+	}
+	man, err := bundle.Verify(t.Context(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso := slices.ContainsFunc(man.Files, func(f bundle.File) bool {
+		return f.Path == "os/debian/12/amd64/debian-12-amd64.iso"
+	})
+	if !iso || calls.Load() == 0 {
+		t.Errorf("the OS-package image is missing, or the archive was not asked (%d requests)",
+			calls.Load())
+	}
+}
+
+// httpsProxy serves target over HTTPS with a certificate from a CA made for the test (not
+// httptest's, which the test registry shares), and returns that CA as PEM and a count of
+// the requests it passes on.
+func httpsProxy(t *testing.T, target string) (*httptest.Server, []byte, *atomic.Int64) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := &atomic.Int64{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter,
+		r *http.Request) {
+		calls.Add(1)
+		rp.ServeHTTP(w, r)
+	}))
+	cert, caPEM := loopbackCert(t)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv, caPEM, calls
+}
+
+// loopbackCert makes a CA and a certificate it signs for 127.0.0.1.
+func loopbackCert(t *testing.T) (tls.Certificate, []byte) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notAfter := time.Now().Add(time.Hour)
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "apt CA"},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: notAfter, IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), NotBefore: ca.NotBefore,
+		NotAfter: notAfter, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage:    x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+}
