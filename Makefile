@@ -50,9 +50,9 @@ lint:
 
 # QEMU hosts run under TCG by default (KUBEXM_QEMU_KVM=1 opts in to KVM).
 # The OS-package tests resolve against the Debian mirror of the apt sources.
-e2e:
+e2e: rootfs
 	sh qemu-tests/vm/install-deps.sh
-	$(GO) test -count=1 -tags e2e -timeout 100m -v ./qemu-tests/... ./builder/ospkg/
+	$(GO) test -count=1 -tags e2e -timeout 100m -v ./qemu-tests/... ./builder/ospkg/ ./rootfs/
 
 # Each benchmark runs beside the tool a user would otherwise use, on the
 # same input, and reports the ratio.

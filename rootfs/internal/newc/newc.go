@@ -6,6 +6,8 @@
 package newc
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -171,4 +173,18 @@ func Epoch() time.Time {
 		}
 	}
 	return time.Unix(0, 0).UTC()
+}
+
+// CheckCRC32 reports whether data starts with an xz stream header whose
+// check type is CRC32, the check the kernel's decoder verifies.
+func CheckCRC32(data []byte) error {
+	magic := []byte{0xfd, '7', 'z', 'X', 'Z', 0}
+	if len(data) < 12 || !bytes.Equal(data[:6], magic) {
+		return errors.New("not an xz stream")
+	}
+	// Stream flags: a zero byte, then the check type (1 is CRC32).
+	if data[6] != 0 || data[7] != 0x01 {
+		return fmt.Errorf("xz stream check type %#x, want CRC32 (0x01)", data[7])
+	}
+	return nil
 }

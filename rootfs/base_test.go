@@ -1,0 +1,63 @@
+package rootfs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kubexm/kubexm/rootfs/internal/newc"
+)
+
+// TestBase checks the archive make rootfs embedded: u-root's init, the
+// busybox commands and, once the installer exists, the installer as
+// uinit. Under CI=true, .ci/run runs make rootfs first, so a missing base
+// fails.
+func TestBase(t *testing.T) {
+	base, err := Base()
+	if errors.Is(err, ErrNoBase) {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := newc.CheckCRC32(base); err != nil {
+		t.Fatal(err)
+	}
+
+	files := readCPIO(t, base)
+	if files["init"] != "bbin/init" {
+		t.Errorf("/init links to %q, want bbin/init", files["init"])
+	}
+	if len(files["bbin/bb"]) < 1<<20 || !strings.HasPrefix(files["bbin/bb"], "\x7fELF") {
+		t.Errorf("/bbin/bb is not the busybox binary (%d bytes)", len(files["bbin/bb"]))
+	}
+	for _, cmd := range []string{"init", "ls", "cat", "mount", "umount", "ip", "dhclient",
+		"dmesg", "ps", "cp", "mkdir", "echo", "gosh", "insmod", "more", "sleep", "uname",
+		"df", "free"} {
+		if files["bbin/"+cmd] != "bb" {
+			t.Errorf("/bbin/%s = %q, want a link to bb", cmd, files["bbin/"+cmd])
+		}
+	}
+	if files["bin/sh"] != "../bbin/gosh" {
+		t.Errorf("/bin/sh links to %q", files["bin/sh"])
+	}
+
+	installer, _ := filepath.Glob("../cmd/kubexm-installer/*.go")
+	installer = slices.DeleteFunc(installer, func(f string) bool {
+		return strings.HasSuffix(f, "_test.go")
+	})
+	if len(installer) == 0 {
+		t.Log("cmd/kubexm-installer has no Go files yet: no uinit expected")
+		return
+	}
+	if files["bbin/kubexm-installer"] != "bb" || !strings.HasSuffix(files["bin/uinit"], "bbin/kubexm-installer") {
+		t.Errorf("installer: /bbin/kubexm-installer = %q, /bin/uinit = %q",
+			files["bbin/kubexm-installer"], files["bin/uinit"])
+	}
+}
