@@ -42,5 +42,14 @@
 // the EFI system partition, mounts its FAT and starts its loader, while
 // Linux and the installer still see the whole image as one disk holding
 // ISO 9660. This is the layout of Debian's hybrid images. No GPT is
-// written: MBR alone boots both ways.
+// written: MBR alone boots both ways. (OVMF, finding El Torito on the
+// stick, boots through the catalog and never reads the MBR; firmware that
+// reads only partition tables from disks takes partition 2.)
+//
+// # Names
+//
+// ISO 9660 names are those go-diskfs makes (8.3, upper case: a leading-dot
+// folder such as .kubexm gets an empty identifier); readers find files by
+// their Rock Ridge names, as Linux and ISOLINUX do (an isolinux.cfg can
+// say KERNEL /.kubexm/boot/vmlinuz).
 package isofs
