@@ -48,7 +48,11 @@ func NewPipeline(opts Options) (*engine.Pipeline, error) {
 		return nil, err
 	}
 	origins := &bundle.Origins{}
-	cache := &fetch.Cache{Dir: opts.CacheDir, Client: &fetch.Client{}}
+	hc, err := fetch.HTTPClient(opts.Cluster.Spec.Artifacts.CABundle)
+	if err != nil {
+		return nil, fmt.Errorf("spec.artifacts.caBundle: %w", err)
+	}
+	cache := &fetch.Cache{Dir: opts.CacheDir, Client: &fetch.Client{HTTP: hc}}
 
 	static, err := imageRefs(opts.Cluster, opts.Profile)
 	if err != nil {

@@ -27,27 +27,33 @@ import (
 	"github.com/kubexm/kubexm/internal/bundle"
 )
 
-// TestMakeTarTrustsTheCABundleForOSPackages puts the test apt archive behind HTTPS with a
-// private CA: without that CA in artifacts.caBundle, make-tar fails naming the archive's
-// URL and the certificate, and writes no bundle; with it, the OS packages are collected.
-func TestMakeTarTrustsTheCABundleForOSPackages(t *testing.T) {
+// TestMakeTarTrustsTheCABundleForDownloads puts the test apt archive and the release-file
+// server behind HTTPS with private CAs: without those CAs in artifacts.caBundle, make-tar
+// fails naming a server's URL and the certificate, and writes no bundle; with them, the OS
+// packages and the binaries are collected through them.
+func TestMakeTarTrustsTheCABundleForDownloads(t *testing.T) {
 	up := buildertest.Start(t)
 	archive := regexp.MustCompile(`(?m)^(\s+debian: )(\S+)$`)
+	files := regexp.MustCompile(`(?m)^\s+kubernetes: (http://[^/]+)/kubernetes$`)
 	caLine := regexp.MustCompile(`(?m)^(\s+caBundle: )(\S+)$`)
-	m, c := archive.FindStringSubmatch(up.Sources), caLine.FindStringSubmatch(up.Sources)
-	if m == nil || c == nil {
-		t.Fatalf("no apt archive or CA bundle in the test sources:\n%s", up.Sources)
+	m, f, c := archive.FindStringSubmatch(up.Sources), files.FindStringSubmatch(up.Sources),
+		caLine.FindStringSubmatch(up.Sources)
+	if m == nil || f == nil || c == nil {
+		t.Fatalf("no apt archive, file server or CA bundle in the test sources:\n%s", up.Sources)
 	}
-	proxy, proxyCA, calls := httpsProxy(t, m[2])
-	sources := archive.ReplaceAllString(up.Sources, "${1}"+proxy.URL)
+	aptProxy, aptCA, aptCalls := httpsProxy(t, m[2])
+	fileProxy, fileCA, fileCalls := httpsProxy(t, f[1])
+	sources := archive.ReplaceAllString(up.Sources, "${1}"+aptProxy.URL)
+	sources = strings.ReplaceAll(sources, f[1]+"/", fileProxy.URL+"/")
 
-	// The registry's CA alone, then the registry's and the archive's.
+	// The registry's CA alone, then the registry's and the proxies'.
 	registryCA, err := os.ReadFile(c[2])
 	if err != nil {
 		t.Fatal(err)
 	}
-	both := filepath.Join(t.TempDir(), "both.pem")
-	if err := os.WriteFile(both, append(append(registryCA, '\n'), proxyCA...), 0o644); err != nil {
+	all := filepath.Join(t.TempDir(), "all.pem")
+	pems := slices.Concat(registryCA, []byte("\n"), aptCA, []byte("\n"), fileCA)
+	if err := os.WriteFile(all, pems, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("KUBEXM_CACHE", t.TempDir())
@@ -63,28 +69,32 @@ func TestMakeTarTrustsTheCABundleForOSPackages(t *testing.T) {
 	}
 
 	code, out, output := run(c[2])
-	if code == 0 || !strings.Contains(output, proxy.URL) || !strings.Contains(output, "certificate") {
-		t.Fatalf("without the archive's CA: exit %d, want a failure naming %s and the "+
-			"certificate:\n%s", code, proxy.URL, output)
+	named := strings.Contains(output, aptProxy.URL) || strings.Contains(output, fileProxy.URL)
+	if code == 0 || !named || !strings.Contains(output, "certificate") {
+		t.Fatalf("without the proxies' CAs: exit %d, want a failure naming %s or %s and the "+
+			"certificate:\n%s", code, aptProxy.URL, fileProxy.URL, output)
 	}
 	if _, err := os.Stat(out); err == nil {
-		t.Errorf("%s was written though the OS packages failed", out)
+		t.Errorf("%s was written though the downloads failed", out)
 	}
 
-	code, out, output = run(both)
+	code, out, output = run(all)
 	if code != 0 {
-		t.Fatalf("with the archive's CA: exit %d\n%s", code, output)
+		t.Fatalf("with the proxies' CAs: exit %d\n%s", code, output)
 	}
 	man, err := bundle.Verify(t.Context(), out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	iso := slices.ContainsFunc(man.Files, func(f bundle.File) bool {
-		return f.Path == "os/debian/12/amd64/debian-12-amd64.iso"
-	})
-	if !iso || calls.Load() == 0 {
-		t.Errorf("the OS-package image is missing, or the archive was not asked (%d requests)",
-			calls.Load())
+	for _, p := range []string{"os/debian/12/amd64/debian-12-amd64.iso",
+		"kubernetes/v1.37.2/amd64/kubeadm"} {
+		if !slices.ContainsFunc(man.Files, func(f bundle.File) bool { return f.Path == p }) {
+			t.Errorf("the bundle lacks %s", p)
+		}
+	}
+	if aptCalls.Load() == 0 || fileCalls.Load() == 0 {
+		t.Errorf("the proxies passed on %d archive and %d file requests; want both asked",
+			aptCalls.Load(), fileCalls.Load())
 	}
 }
 
