@@ -38,6 +38,15 @@ type Options struct {
 	AllowUnverified bool
 	// CacheDir keeps downloads between runs.
 	CacheDir string
+
+	// Format is FormatTar (the default) or FormatISO.
+	Format Format
+	// ConfigFile is the config file, which the ISO carries for its
+	// installer as the user wrote it.
+	ConfigFile string
+	// EmbedSSHKey is a private key file the ISO carries for its installer
+	// to log in with; empty for none.
+	EmbedSSHKey string
 }
 
 // NewPipeline returns the MakeArtifactsPipeline for opts: the work tree
@@ -65,15 +74,21 @@ func NewPipeline(opts Options) (*engine.Pipeline, error) {
 		Bases: opts.Cluster.Spec.Artifacts.Sources.Binaries, AllowUnverified: opts.AllowUnverified,
 		Cache: cache, Origins: origins,
 	})
+	collect := []*engine.Module{
+		imagesModule(opts, static, found),
+		chartsModule(opts, chartJobs(opts.Cluster, opts.Profile), found),
+		binMod,
+		osModule(opts),
+	}
+	pack := packaging(opts, origins)
+	if opts.Format == FormatISO {
+		collect = append(collect, bootModule(opts, origins))
+		pack = isoPackaging(opts, origins)
+	}
 	return engine.New("make-tar", engine.OnlineDirect).
 		Then(prepareModule(opts)).
-		Parallel(
-			imagesModule(opts, static, found),
-			chartsModule(opts, chartJobs(opts.Cluster, opts.Profile), found),
-			binMod,
-			osModule(opts),
-		).
-		Then(packaging(opts, origins)), nil
+		Parallel(collect...).
+		Then(pack), nil
 }
 
 // packaging is the module that packs the tree into the bundle.

@@ -3,9 +3,13 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/kubexm/kubexm/builder"
 	"github.com/kubexm/kubexm/internal/bundle"
@@ -32,6 +36,7 @@ func newMakeTar() *cobra.Command {
 		f                     runFlags
 		format, out, compress string
 		allowUnverified       bool
+		embedKey              string
 	)
 	cmd := &cobra.Command{
 		Use:   "make-tar -f config.yaml [--format tar|iso] [-o FILE]",
@@ -45,6 +50,9 @@ func newMakeTar() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, statusFormat, err := makeTarOptions(&f, format, out, compress, allowUnverified)
 			if err != nil {
+				return err
+			}
+			if err := isoOptions(cmd, &opts, format, embedKey); err != nil {
 				return err
 			}
 			p, err := builder.NewPipeline(opts)
@@ -67,6 +75,9 @@ func newMakeTar() *cobra.Command {
 	fl.StringVar(&compress, "compression", "gzip", "gzip or zstd")
 	fl.BoolVar(&allowUnverified, "allow-unverified", false, "take files whose version "+
 		"publishes no checksum")
+	fl.StringVar(&embedKey, "embed-ssh-key", "", "with --format iso: write this private key "+
+		"into the image for the installer to log in to the hosts with (anyone holding the "+
+		"medium then holds the key)")
 	fl.StringVar(&f.workDir, "workdir", bundle.Dir, "the tree artifacts are collected into")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and download nothing")
 	fl.StringVar(&f.output, "output-format", "text", "text, or json for JSON lines")
@@ -84,16 +95,16 @@ func makeTarOptions(f *runFlags, format, out, compress string, allowUnverified b
 	}
 	statusFormat, _ := report.ParseFormat(f.output)
 	switch {
-	case format == "iso":
-		return builder.Options{}, "", usageError("--format iso: writing the bootable ISO " +
-			"is not available in this build yet; use --format tar")
-	case format != "tar":
+	case format != "tar" && format != "iso":
 		return builder.Options{}, "", usageError("--format %q: want tar or iso", format)
 	case compress != string(bundle.Gzip) && compress != string(bundle.Zstd):
 		return builder.Options{}, "", usageError("--compression %q: want gzip or zstd", compress)
 	}
 	if out == "" {
 		out = map[string]string{"gzip": "kubexm.tar.gz", "zstd": "kubexm.tar.zst"}[compress]
+		if format == "iso" {
+			out = "kubexm.iso"
+		}
 	}
 
 	c, err := config.Load(f.file)
@@ -113,8 +124,43 @@ func makeTarOptions(f *runFlags, format, out, compress string, allowUnverified b
 		return builder.Options{}, "", failure.Wrap(failure.Usage, err)
 	}
 	return builder.Options{Cluster: c, Profile: prof, Root: f.workDir, Output: out,
-		Compression: bundle.Compression(compress), ModTime: mtime,
-		AllowUnverified: allowUnverified, CacheDir: cacheDir}, statusFormat, nil
+			Compression: bundle.Compression(compress), ModTime: mtime,
+			AllowUnverified: allowUnverified, CacheDir: cacheDir, ConfigFile: f.file},
+		statusFormat, nil
+}
+
+// isoOptions fills in what --format iso needs: the config file as the
+// installer reads it on the medium, and the key to embed, if any, which it
+// warns about: whoever holds the medium holds the key.
+func isoOptions(cmd *cobra.Command, opts *builder.Options, format, embedKey string) error {
+	if format != "iso" {
+		if embedKey != "" {
+			return usageError("--embed-ssh-key: only an ISO carries a key; add --format iso")
+		}
+		return nil
+	}
+	opts.Format = builder.FormatISO
+	if !slices.Contains(opts.Cluster.Spec.Artifacts.Arches, "amd64") {
+		return failure.Wrap(failure.Config, fmt.Errorf("--format iso: the image boots amd64 "+
+			"seed nodes, and spec.artifacts.arches (%s) lacks amd64",
+			strings.Join(opts.Cluster.Spec.Artifacts.Arches, ", ")))
+	}
+	if embedKey != "" {
+		key, err := os.ReadFile(embedKey)
+		if err != nil {
+			return usageError("--embed-ssh-key: %v", err)
+		}
+		// The installer logs in unattended: a key with a passphrase, or a
+		// file that is no key, would fail only at the site.
+		if _, err := ssh.ParsePrivateKey(key); err != nil {
+			return usageError("--embed-ssh-key %s: not an unencrypted private key: %v",
+				embedKey, err)
+		}
+		opts.EmbedSSHKey = embedKey
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: --embed-ssh-key writes %s into the image: "+
+			"whoever holds the medium can log in to the hosts\n", embedKey)
+	}
+	return nil
 }
 
 func newVerify() *cobra.Command {

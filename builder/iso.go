@@ -1,0 +1,347 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/diskfs/go-diskfs/backend/file"
+	"github.com/diskfs/go-diskfs/filesystem/iso9660"
+
+	"github.com/kubexm/kubexm/builder/isofs"
+	"github.com/kubexm/kubexm/internal/atomicfile"
+	"github.com/kubexm/kubexm/internal/bundle"
+	"github.com/kubexm/kubexm/internal/digest"
+	"github.com/kubexm/kubexm/internal/engine"
+)
+
+// Format is what make-tar writes.
+type Format string
+
+const (
+	// FormatTar is kubexm.tar.gz: the tree, for kubexm create --tar.
+	FormatTar Format = "tar"
+	// FormatISO is a bootable, hybrid ISO: the tree, the config, a kernel
+	// and an initramfs whose installer deploys the cluster from it.
+	FormatISO Format = "iso"
+)
+
+// The image's layout beside the .kubexm tree. ISOLINUX and the EFI system
+// partition need their own files at paths of their own; the kernel and the
+// initramfs are read from the tree (boot/amd64/) by ISOLINUX, and from the
+// FAT image by systemd-boot, which cannot read ISO 9660.
+const (
+	isoIsolinuxDir = "isolinux"
+	isoESP         = "boot/efi.img"
+)
+
+// What the installer (package installer, which the initramfs runs) looks
+// for on its medium; a test holds them equal to the installer's own.
+const (
+	MediumLabel = "KUBEXM"        // the image's volume label
+	ConfigName  = "kubexm.yaml"   // the config, at the image's root
+	EmbeddedKey = "kubexm/ssh/id" // the key of --embed-ssh-key
+)
+
+// kernelArgs is the kernel command line of both boot loaders: the console
+// on the screen and on the first serial port (the last named is
+// /dev/console, where the installer talks), and the label of the medium
+// the installer looks for.
+const kernelArgs = "console=tty0 console=ttyS0,115200 kubexm.label=" + MediumLabel
+
+// isoPackaging writes the bootable image: the manifest into the tree, the
+// EFI system partition, then the image of the tree, the config and the
+// loaders, and reads the image back against the manifest.
+func isoPackaging(opts Options, origins *bundle.Origins) *engine.Module {
+	name := filepath.Base(opts.Output)
+	var stage string
+	steps := []engine.Step{
+		engine.StepFunc("manifest", func(context.Context, *engine.Runtime) error {
+			return writeManifest(opts.Root, origins)
+		}),
+		engine.StepFunc("stage image tree", func(context.Context, *engine.Runtime) (err error) {
+			stage, err = stageISO(opts)
+			return err
+		}),
+		engine.StepFunc("write "+name, func(context.Context, *engine.Runtime) error {
+			defer os.RemoveAll(stage)
+			return writeISO(opts, stage)
+		}),
+		engine.StepFunc("verify "+name, func(ctx context.Context, _ *engine.Runtime) error {
+			return verifyISO(ctx, opts.Output)
+		}),
+	}
+	return engine.NewModule("packaging", &engine.Task{Name: "write bootable image",
+		Hosts: engine.OnControl(), Steps: steps})
+}
+
+// writeManifest writes the tree's manifest.json, as Pack does for a tar.
+func writeManifest(root string, origins *bundle.Origins) error {
+	m, err := bundle.BuildManifest(root, origins.Map(), Excluded...)
+	if err != nil {
+		return err
+	}
+	data, err := m.Encode()
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(root, bundle.ManifestName), data, 0o644)
+}
+
+// stageISO lays out the image's root beside the tree, of hard links where
+// the file system allows (a bundle may be gigabytes): the tree, the config,
+// the key if one is embedded, ISOLINUX's folder and the EFI system
+// partition.
+func stageISO(opts Options) (string, error) {
+	stage, err := os.MkdirTemp(filepath.Dir(filepath.Clean(opts.Root)), ".kubexm-iso-")
+	if err != nil {
+		return "", fmt.Errorf("staging the image: %w", err)
+	}
+	if err := os.Chmod(stage, 0o755); err != nil {
+		return "", err
+	}
+	if err := fillStage(opts, stage); err != nil {
+		os.RemoveAll(stage)
+		return "", fmt.Errorf("staging the image in %s: %w", stage, err)
+	}
+	return stage, nil
+}
+
+func fillStage(opts Options, stage string) error {
+	if err := linkTree(opts.Root, filepath.Join(stage, bundle.Dir), Excluded); err != nil {
+		return err
+	}
+	cfg, err := os.ReadFile(opts.ConfigFile)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(stage, ConfigName), cfg, 0o644); err != nil {
+		return err
+	}
+	if opts.EmbedSSHKey != "" {
+		key, err := os.ReadFile(opts.EmbedSSHKey)
+		if err != nil {
+			return fmt.Errorf("--embed-ssh-key: %w", err)
+		}
+		dst := filepath.Join(stage, filepath.FromSlash(EmbeddedKey))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return err
+		}
+		if err := atomicfile.Write(dst, key, 0o600); err != nil {
+			return err
+		}
+	}
+
+	boot := func(file string) string {
+		rel, _ := bundle.Boot(bootArch, file)
+		return filepath.Join(opts.Root, filepath.FromSlash(rel))
+	}
+	iso := filepath.Join(stage, isoIsolinuxDir)
+	if err := os.MkdirAll(iso, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []string{bootIsolinux, bootLdlinux} {
+		if err := atomicfile.Copy(boot(f), filepath.Join(iso, f), 0o644); err != nil {
+			return err
+		}
+	}
+	if err := atomicfile.Write(filepath.Join(iso, "isolinux.cfg"), isolinuxConfig(), 0o644); err != nil {
+		return err
+	}
+
+	dir := filepath.Dir(filepath.Join(stage, filepath.FromSlash(isoESP)))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	conf := filepath.Join(stage, ".loader.conf")
+	entry := filepath.Join(stage, ".kubexm.conf")
+	defer os.Remove(conf)
+	defer os.Remove(entry)
+	if err := os.WriteFile(conf, []byte("timeout 0\ndefault kubexm.conf\n"), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(entry, systemdBootEntry(), 0o644); err != nil {
+		return err
+	}
+	return isofs.MakeESP(filepath.Join(stage, filepath.FromSlash(isoESP)), map[string]string{
+		"EFI/BOOT/BOOTX64.EFI":       boot(bootEFI),
+		"loader/loader.conf":         conf,
+		"loader/entries/kubexm.conf": entry,
+		bootKernel:                   boot(bootKernel),
+		bootInitrd:                   boot(bootInitrd),
+	}, opts.ModTime)
+}
+
+// isolinuxConfig boots the kernel and initramfs of the tree at once, on
+// the serial console too.
+func isolinuxConfig() []byte {
+	kernel, _ := bundle.Boot(bootArch, bootKernel)
+	initrd, _ := bundle.Boot(bootArch, bootInitrd)
+	return fmt.Appendf(nil, "SERIAL 0 115200\nPROMPT 0\nTIMEOUT 0\nDEFAULT kubexm\n"+
+		"LABEL kubexm\n  KERNEL /%s/%s\n  INITRD /%s/%s\n  APPEND %s\n",
+		bundle.Dir, kernel, bundle.Dir, initrd, kernelArgs)
+}
+
+// systemdBootEntry boots the copies in the EFI system partition.
+func systemdBootEntry() []byte {
+	return fmt.Appendf(nil, "title kubexm installer\nlinux /%s\ninitrd /%s\noptions %s\n",
+		bootKernel, bootInitrd, kernelArgs)
+}
+
+// writeISO writes the staged root as the bootable image.
+func writeISO(opts Options, stage string) error {
+	mbr, err := os.ReadFile(filepath.Join(opts.Root, bundle.BootDir, bootArch, bootMBR))
+	if err != nil {
+		return err
+	}
+	if len(mbr) < 432 {
+		return fmt.Errorf("%s: %d bytes, want the 432 bytes of MBR code and more", bootMBR, len(mbr))
+	}
+	return isofs.Write(stage, opts.Output, isofs.Options{
+		Label: MediumLabel, Time: opts.ModTime,
+		BIOS: &isofs.BIOSBoot{Loader: isoIsolinuxDir + "/" + bootIsolinux, MBRCode: mbr[:432]},
+		EFI:  &isofs.EFIBoot{Image: isoESP},
+	})
+}
+
+// linkTree recreates src in dst of hard links, or copies where links do
+// not work, leaving out the top-level entries named in exclude.
+func linkTree(src, dst string, exclude []string) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		top, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+		if rel != "." && slices.Contains(exclude, top) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			if os.Link(p, target) == nil {
+				return nil
+			}
+			return atomicfile.Copy(p, target, 0o644)
+		}
+		return fmt.Errorf("%s: not a regular file; a bundle holds regular files only", p)
+	})
+}
+
+// verifyISO reads the written image back, as the seed will: every file of
+// the tree in the image must match the manifest in the image, and the
+// image must hold no file the manifest does not list.
+func verifyISO(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	fsys, err := iso9660.Read(file.New(f, true), st.Size(), 0, 2048)
+	if err != nil {
+		return fmt.Errorf("reading %s back: %w", path, err)
+	}
+	root := "/" + bundle.Dir
+	data, err := readISOFile(fsys, root+"/"+bundle.ManifestName)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	m, err := bundle.DecodeManifest(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+
+	listed := map[string]bundle.File{}
+	for _, mf := range m.Files {
+		listed[mf.Path] = mf
+	}
+	var problems []string
+	err = walkISO(fsys, root, "", func(rel string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if rel == bundle.ManifestName {
+			return nil
+		}
+		want, ok := listed[rel]
+		if !ok {
+			problems = append(problems, rel+": in the image, not in the manifest")
+			return nil
+		}
+		delete(listed, rel)
+		size, sum, err := hashISOFile(fsys, root+"/"+rel)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		if size != want.Size || sum != want.SHA256 {
+			problems = append(problems, fmt.Sprintf("%s: %d bytes sha256 %s in the image, "+
+				"the manifest says %d bytes sha256 %s", rel, size, sum, want.Size, want.SHA256))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("verifying %s: %w", path, err)
+	}
+	for rel := range listed {
+		problems = append(problems, rel+": in the manifest, missing from the image")
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return fmt.Errorf("%s does not match its manifest:\n  %s", path,
+			strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// walkISO calls fn with the path, relative to dir, of every file below dir.
+func walkISO(fsys *iso9660.FileSystem, dir, rel string, fn func(string) error) error {
+	entries, err := fsys.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		child := path.Join(rel, e.Name())
+		if e.IsDir() {
+			if err := walkISO(fsys, dir+"/"+e.Name(), child, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(child); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readISOFile(fsys *iso9660.FileSystem, p string) ([]byte, error) {
+	f, err := fsys.OpenFile(p, os.O_RDONLY)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", p, err)
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+func hashISOFile(fsys *iso9660.FileSystem, p string) (int64, string, error) {
+	f, err := fsys.OpenFile(p, os.O_RDONLY)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	return digest.Reader(f)
+}
