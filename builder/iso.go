@@ -73,7 +73,8 @@ func isoPackaging(opts Options, origins *bundle.Origins) *engine.Module {
 			return writeISO(opts, stage)
 		}),
 		engine.StepFunc("verify "+name, func(ctx context.Context, _ *engine.Runtime) error {
-			return verifyISO(ctx, opts.Output)
+			_, err := VerifyISO(ctx, opts.Output)
+			return err
 		}),
 	}
 	return engine.NewModule("packaging", &engine.Task{Name: "write bootable image",
@@ -238,31 +239,32 @@ func linkTree(src, dst string, exclude []string) error {
 	})
 }
 
-// verifyISO reads the written image back, as the seed will: every file of
+// VerifyISO reads a bootable image back, as the seed will: every file of
 // the tree in the image must match the manifest in the image, and the
-// image must hold no file the manifest does not list.
-func verifyISO(ctx context.Context, path string) error {
+// image must hold no file the manifest does not list. It returns the
+// manifest.
+func VerifyISO(ctx context.Context, path string) (*bundle.Manifest, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fsys, err := iso9660.Read(file.New(f, true), st.Size(), 0, 2048)
 	if err != nil {
-		return fmt.Errorf("reading %s back: %w", path, err)
+		return nil, fmt.Errorf("reading %s back: %w", path, err)
 	}
 	root := "/" + bundle.Dir
 	data, err := readISOFile(fsys, root+"/"+bundle.ManifestName)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m, err := bundle.DecodeManifest(data)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 
 	listed := map[string]bundle.File{}
@@ -294,17 +296,17 @@ func verifyISO(ctx context.Context, path string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("verifying %s: %w", path, err)
+		return nil, fmt.Errorf("verifying %s: %w", path, err)
 	}
 	for rel := range listed {
 		problems = append(problems, rel+": in the manifest, missing from the image")
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)
-		return fmt.Errorf("%s does not match its manifest:\n  %s", path,
+		return nil, fmt.Errorf("%s does not match its manifest:\n  %s", path,
 			strings.Join(problems, "\n  "))
 	}
-	return nil
+	return m, nil
 }
 
 // walkISO calls fn with the path, relative to dir, of every file below dir.

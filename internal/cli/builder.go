@@ -165,14 +165,18 @@ func isoOptions(cmd *cobra.Command, opts *builder.Options, format, embedKey stri
 
 func newVerify() *cobra.Command {
 	return &cobra.Command{
-		Use:   "verify kubexm.tar.gz",
+		Use:   "verify kubexm.tar.gz|kubexm.iso",
 		Short: "Check every file of a bundle against its manifest",
-		Long: "verify reads the bundle and checks each file's size and SHA-256 against " +
-			"manifest.json; it names every missing, extra or corrupt file and exits non-zero " +
-			"if there is one.",
+		Long: "verify reads the bundle (a tarball, or the .kubexm tree of a bootable .iso) " +
+			"and checks each file's size and SHA-256 against manifest.json; it names every " +
+			"missing, extra or corrupt file and exits non-zero if there is one.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := bundle.Verify(cmd.Context(), args[0])
+			verify := bundle.Verify
+			if strings.HasSuffix(args[0], ".iso") {
+				verify = builder.VerifyISO
+			}
+			m, err := verify(cmd.Context(), args[0])
 			if err != nil {
 				return failure.Wrap(failure.StepFailed, err)
 			}

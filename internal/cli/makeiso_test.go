@@ -146,6 +146,26 @@ func TestMakeTarWritesABootableISO(t *testing.T) {
 		}
 	}
 
+	// verify reads the image's tree; a flipped byte in a file is named.
+	if code, stdout, stderr := execute(t, NewBuilder(), "verify", iso); code != 0 {
+		t.Errorf("verify %s: exit %d\n%s%s", iso, code, stdout, stderr)
+	}
+	data = mustRead(t, iso)
+	at := bytes.Index(data, []byte("stand-in for kubeadm"))
+	if at < 0 {
+		t.Fatal("the image does not hold kubeadm's stand-in content")
+	}
+	data[at] ^= 0xff
+	flipped := filepath.Join(t.TempDir(), "flipped.iso")
+	if err := os.WriteFile(flipped, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := execute(t, NewBuilder(), "verify", flipped)
+	if code == 0 || !strings.Contains(stderr, "kubernetes/v1.37.2/amd64/kubeadm") {
+		t.Errorf("verify of an image with a flipped byte: exit %d, %q; want the file named",
+			code, stderr)
+	}
+
 	// Without --embed-ssh-key there is no key; and the same inputs give the
 	// same bytes.
 	plain := build("plain.iso")
