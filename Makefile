@@ -52,14 +52,16 @@ lint:
 # The OS-package tests resolve against the Debian mirror of the apt sources.
 e2e: rootfs
 	sh qemu-tests/vm/install-deps.sh
-	$(GO) test -count=1 -tags e2e -timeout 100m -v ./qemu-tests/... ./builder/ospkg/ ./rootfs/
+	$(GO) test -count=1 -tags e2e -timeout 180m -v ./qemu-tests/... ./builder/ospkg/ \
+		./builder/isofs/ ./rootfs/
 
 # Each benchmark runs beside the tool a user would otherwise use, on the
 # same input, and reports the ratio.
 bench:
-	.ci/install-packages openssh-server sudo tar pigz zstd docker-registry skopeo xorriso
+	.ci/install-packages openssh-server sudo tar pigz zstd docker-registry skopeo xorriso \
+		isolinux
 	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 60m ./internal/engine/ \
-		./internal/bundle/ ./builder/images/ ./builder/ospkg/
+		./internal/bundle/ ./builder/images/ ./builder/ospkg/ ./builder/isofs/
 
 # The mirror serves programs built from source; its cache must be warm
 # (go run ./qemu-tests/upstream build), or the demo stops and says so.

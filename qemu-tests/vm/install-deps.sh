@@ -8,7 +8,7 @@ set -eu
 # xorriso, isolinux, dosfstools and mtools write the ISO that TestISOBoot
 # boots; the rest build and run the VMs.
 packages="qemu-system-x86 qemu-utils debootstrap ovmf e2fsprogs util-linux openssh-client
-	xorriso isolinux dosfstools mtools"
+	xorriso isolinux syslinux-common dosfstools mtools"
 
 missing=
 for p in $packages; do
