@@ -60,7 +60,7 @@ func WriteBanner(w io.Writer, version string, c *config.Cluster, seed SeedAddres
 
 	var b strings.Builder
 	b.WriteString(BannerFirstLine(version, c) + "\n")
-	fmt.Fprintf(&b, "  deploys to %d hosts:\n", len(c.Spec.Hosts))
+	fmt.Fprintf(&b, "  deploys to %s:\n", plural(len(c.Spec.Hosts), "host"))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, h := range c.Spec.Hosts {
 		roles := strings.Join(c.Roles(h.Name), ", ")
@@ -75,4 +75,12 @@ func WriteBanner(w io.Writer, version string, c *config.Cluster, seed SeedAddres
 
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// plural writes n things, with an s unless there is one.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -21,7 +21,7 @@ func needTool(t *testing.T, name string) {
 	}
 }
 
-func run(t *testing.T, name string, args ...string) {
+func runTool(t *testing.T, name string, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
@@ -34,7 +34,7 @@ func makeISO(t *testing.T, dir, label string) string {
 	t.Helper()
 	needTool(t, "xorriso")
 	img := filepath.Join(t.TempDir(), "medium.iso")
-	run(t, "xorriso", "-abort_on", "FAILURE", "-outdev", img, "-volid", label,
+	runTool(t, "xorriso", "-abort_on", "FAILURE", "-outdev", img, "-volid", label,
 		"-map", dir, "/")
 	return img
 }
@@ -55,7 +55,7 @@ func makeFAT(t *testing.T, mib, bits int, label string) string {
 	if label != "" {
 		args = append(args, "-n", label)
 	}
-	run(t, "mkfs.vfat", append(args, img)...)
+	runTool(t, "mkfs.vfat", append(args, img)...)
 	return img
 }
 

@@ -32,9 +32,9 @@ const HostKeySuffix = ".key"
 var KeyFileNames = []string{"id_ed25519", "id_ecdsa", "id_rsa"}
 
 // ModulesFile lists the kernel modules the initramfs carries, one absolute
-// .ko path per line in load order; the rootfs builder writes it.
-//
-// TODO: follow the format of rootfs/doc.go once the rootfs builder lands.
+// .ko path per line in load order, in the format of package rootfs (its
+// ModuleOrderFile). It is not imported from there, which would link the
+// initramfs builder into the program inside the initramfs.
 const ModulesFile = "/etc/kubexm/modules"
 
 // Where the installer keeps its state: a tmpfs in the initramfs, gone at
