@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 
+	"github.com/kubexm/kubexm/internal/atomicfile"
 	"github.com/kubexm/kubexm/rootfs/internal/newc"
 )
 
@@ -26,6 +28,12 @@ type Options struct {
 	Extra []File
 	// Base replaces the embedded base archive when set (for tests).
 	Base []byte
+
+	// Kernel and Initramfs are the files Build writes.
+	Kernel, Initramfs string
+	// Time is the modification time of the entries Assemble adds; when
+	// zero, SOURCE_DATE_EPOCH or else the Unix epoch.
+	Time time.Time
 }
 
 // File is one file to add to the initramfs.
@@ -65,8 +73,33 @@ func Assemble(w io.Writer, opts Options) (*Kernel, error) {
 	if _, err := w.Write(base); err != nil {
 		return nil, fmt.Errorf("writing the initramfs base: %w", err)
 	}
-	if err := newc.Write(w, entries, newc.Epoch()); err != nil {
+	epoch := opts.Time
+	if epoch.IsZero() {
+		epoch = newc.Epoch()
+	}
+	if err := newc.Write(w, entries, epoch); err != nil {
 		return nil, fmt.Errorf("writing the initramfs modules: %w", err)
+	}
+	return k, nil
+}
+
+// Build assembles the initramfs into the file opts.Initramfs and writes
+// the kernel image to opts.Kernel, each through a temporary file.
+func Build(opts Options) (*Kernel, error) {
+	if opts.Kernel == "" || opts.Initramfs == "" {
+		return nil, fmt.Errorf("initramfs: Options.Kernel and Options.Initramfs name the files to write")
+	}
+	var k *Kernel
+	err := atomicfile.From(opts.Initramfs, 0o644, func(w io.Writer) error {
+		var err error
+		k, err = Assemble(w, opts)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(opts.Kernel, k.Image, 0o644); err != nil {
+		return nil, fmt.Errorf("writing kernel %s: %w", opts.Kernel, err)
 	}
 	return k, nil
 }

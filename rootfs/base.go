@@ -1,16 +1,9 @@
 package rootfs
 
 import (
-	"embed"
 	"errors"
 	"io/fs"
 )
-
-// dist holds base.cpio.xz when make rootfs ran before the build; in a
-// fresh clone it holds only a README, so that the package still compiles.
-//
-//go:embed all:dist
-var dist embed.FS
 
 // baseName is the base archive's name in dist.
 const baseName = "dist/base.cpio.xz"

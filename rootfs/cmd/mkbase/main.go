@@ -112,8 +112,9 @@ func build(pkgs []string, uinit, arch string) ([]newc.Entry, error) {
 	}
 	defer os.RemoveAll(tmp)
 
+	// The tag leaves the previous base out of the installer (embed_initramfs.go).
 	env := golang.Default(golang.DisableCGO(), golang.WithGOOS("linux"),
-		golang.WithGOARCH(arch))
+		golang.WithGOARCH(arch), golang.WithBuildTag("kubexm_initramfs"))
 	mem := &initramfs.Archive{Archive: ucpio.InMemArchive()}
 	err = uimage.Create(llog.New(slog.LevelWarn, log.Printf),
 		uimage.WithReplaceEnv(env),
