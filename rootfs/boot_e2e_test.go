@@ -16,12 +16,15 @@ import (
 )
 
 // testUinit replaces the installer as uinit: it loads the modules the way
-// the installer does (in the order file's order) and shows the result.
+// the installer does (in the order file's order) and shows the result. It
+// sleeps at the end because init powers off when uinit exits, which can
+// cut off the console's last lines.
 const testUinit = `#!/bbin/gosh
 echo KUBEXM-E2E uinit started on $(uname -r)
 for m in $(cat /etc/kubexm/modules); do insmod $m; done
 cat /proc/modules
 echo KUBEXM-E2E uinit done
+sleep 30
 `
 
 // TestBootInQEMU boots the kernel of the real Debian package with the

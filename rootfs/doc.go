@@ -5,8 +5,8 @@
 //
 //  1. the base, built by `make rootfs` (go run ./rootfs/cmd/mkbase) and
 //     embedded into kubexm-builder: u-root's init and core commands in one
-//     busybox binary under /bbin, and the kubexm installer as
-//     /bbin/kubexm-installer, which /bin/uinit links to;
+//     busybox binary under /bbin, and the kubexm installer as its own
+//     binary /bin/kubexm-installer, which /bin/uinit links to;
 //  2. the kernel's part, written by Assemble from a Debian kernel package:
 //     the modules the installer loads, their load order, and any extra
 //     files the caller adds.

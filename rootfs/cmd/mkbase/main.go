@@ -26,7 +26,7 @@ import (
 	"github.com/u-root/uio/llog"
 )
 
-// installerPkg is the kubexm installer. It becomes /bbin/kubexm-installer
+// installerPkg is the kubexm installer. It becomes /bin/kubexm-installer
 // and u-root's init runs it (as /bin/uinit) once the system is up.
 const installerPkg = "github.com/kubexm/kubexm/cmd/kubexm-installer"
 
@@ -87,7 +87,7 @@ func packages() (pkgs []string, uinit string, err error) {
 		log.Printf("mkbase: cmd/kubexm-installer has no Go files yet: building without an installer")
 		return pkgs, "", nil
 	}
-	return append(pkgs, installerPkg), "kubexm-installer", nil
+	return pkgs, "kubexm-installer", nil
 }
 
 // hasGoFiles reports whether dir holds a Go file other than a test.
@@ -116,16 +116,26 @@ func build(pkgs []string, uinit, arch string) ([]newc.Entry, error) {
 	env := golang.Default(golang.DisableCGO(), golang.WithGOOS("linux"),
 		golang.WithGOARCH(arch), golang.WithBuildTag("kubexm_initramfs"))
 	mem := &initramfs.Archive{Archive: ucpio.InMemArchive()}
-	err = uimage.Create(llog.New(slog.LevelWarn, log.Printf),
+	cmds := []uimage.Modifier{
+		uimage.WithCommands(&golang.BuildOpts{}, &builder.GBBBuilder{}, pkgs...),
+	}
+	// The installer is a binary of its own (/bin/kubexm-installer), not a
+	// busybox command: in one binary, its dependencies' init functions
+	// would run in every command, and helm's panics without the module
+	// build information that a busybox build does not carry.
+	if uinit != "" {
+		cmds = append(cmds, uimage.WithCommands(&golang.BuildOpts{}, builder.BinaryBuilder{},
+			installerPkg))
+	}
+	err = uimage.Create(llog.New(slog.LevelWarn, log.Printf), append(cmds,
 		uimage.WithReplaceEnv(env),
 		uimage.WithTempDir(tmp),
-		uimage.WithCommands(&golang.BuildOpts{}, &builder.GBBBuilder{}, pkgs...),
 		uimage.WithInit("init"),
 		uimage.WithUinitCommand(uinit),
 		uimage.WithShell("gosh"),
 		uimage.WithSkipLDD(),
 		uimage.WithOutput(mem),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("building the u-root busybox: %w", err)
 	}
