@@ -47,6 +47,9 @@ func normalise(f *os.File, t time.Time) (int64, error) {
 	copy(pvd[pvdCreated+51:], long)
 	root := pvd[pvdRootRecord : pvdRootRecord+34]
 	copy(root[recordDate:], shortDate(t))
+	if err := fixPathTables(f, pvd); err != nil {
+		return 0, err
+	}
 	if _, err := f.WriteAt(pvd, pvdOffset); err != nil {
 		return 0, err
 	}
@@ -126,6 +129,7 @@ func (n *normaliser) directory(loc, size uint32) error {
 // record fixes one directory record: its date and its SUSP entries.
 func (n *normaliser) record(rec []byte) error {
 	copy(rec[recordDate:], n.short)
+	fillEmptyName(rec)
 	nameLen := int(rec[recordNameLen])
 	start := 33 + nameLen
 	if nameLen%2 == 0 {
