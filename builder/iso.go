@@ -257,7 +257,8 @@ func VerifyISO(ctx context.Context, path string) (*bundle.Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s back: %w", path, err)
 	}
-	root := "/" + bundle.Dir
+	// go-diskfs takes fs.FS paths: relative, without a leading slash.
+	root := bundle.Dir
 	data, err := readISOFile(fsys, root+"/"+bundle.ManifestName)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -313,7 +314,7 @@ func VerifyISO(ctx context.Context, path string) (*bundle.Manifest, error) {
 func walkISO(fsys *iso9660.FileSystem, dir, rel string, fn func(string) error) error {
 	entries, err := fsys.ReadDir(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("listing %s: %w", dir, err)
 	}
 	for _, e := range entries {
 		child := path.Join(rel, e.Name())
@@ -342,8 +343,12 @@ func readISOFile(fsys *iso9660.FileSystem, p string) ([]byte, error) {
 func hashISOFile(fsys *iso9660.FileSystem, p string) (int64, string, error) {
 	f, err := fsys.OpenFile(p, os.O_RDONLY)
 	if err != nil {
-		return 0, "", err
+		return 0, "", fmt.Errorf("opening %s: %w", p, err)
 	}
 	defer f.Close()
-	return digest.Reader(f)
+	n, sum, err := digest.Reader(f)
+	if err != nil {
+		return 0, "", fmt.Errorf("reading %s: %w", p, err)
+	}
+	return n, sum, nil
 }
