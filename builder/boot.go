@@ -2,10 +2,12 @@ package builder
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kubexm/kubexm/builder/ospkg"
 	"github.com/kubexm/kubexm/internal/atomicfile"
@@ -127,33 +129,73 @@ func fetchBootPackages(ctx context.Context, rt *engine.Runtime, opts Options, b 
 }
 
 // writeKernel takes the kernel out of its package and builds the
-// initramfs with the modules the profile names.
+// initramfs with the modules the profile names. Both are kept in the
+// cache under a key of their inputs (the embedded base, the kernel
+// package, the modules), since reading a kernel package takes half a
+// minute and the same inputs give the same bytes.
 func writeKernel(opts Options, origins *bundle.Origins, b *bootPackages) error {
 	kernelRel, _ := bundle.Boot(bootArch, bootKernel)
 	initrdRel, _ := bundle.Boot(bootArch, bootInitrd)
-	kernelPath := filepath.Join(opts.Root, filepath.FromSlash(kernelRel))
-	initrdPath := filepath.Join(opts.Root, filepath.FromSlash(initrdRel))
-	if err := os.MkdirAll(filepath.Dir(kernelPath), 0o755); err != nil {
-		return err
-	}
-
-	var k *rootfs.Kernel
-	err := atomicfile.From(initrdPath, 0o644, func(w io.Writer) (err error) {
-		k, err = rootfs.Assemble(w, rootfs.Options{KernelDeb: b.kernel.Path,
-			Modules: opts.Profile.Boot.Modules})
-		return err
-	})
+	dir, release, err := cachedInitramfs(opts, b.kernel)
 	if err != nil {
 		return fmt.Errorf("initramfs for %s: %w", b.kernel.Package, err)
 	}
-	if err := atomicfile.Write(kernelPath, k.Image, 0o644); err != nil {
-		return err
+	for rel, name := range map[string]string{kernelRel: bootKernel, initrdRel: bootInitrd} {
+		if err := placeFile(filepath.Join(dir, name),
+			filepath.Join(opts.Root, filepath.FromSlash(rel))); err != nil {
+			return err
+		}
 	}
 	origins.Record(kernelRel, bundle.Origin{Source: debURL(b.kernel.Package),
 		Component: "boot/" + b.kernel.Name, Version: b.kernel.Version, Arch: bootArch})
 	origins.Record(initrdRel, bundle.Origin{Component: "boot/initramfs",
-		Version: k.Release, Arch: bootArch})
+		Version: release, Arch: bootArch})
 	return nil
+}
+
+// cachedInitramfs returns the cache folder holding the kernel and the
+// initramfs for these inputs, building them there first if need be, and
+// the kernel release.
+func cachedInitramfs(opts Options, kernel ospkg.LocalPackage) (string, string, error) {
+	base, err := rootfs.Base()
+	if err != nil {
+		return "", "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "base %x\nkernel %s\nmodules %s\n", sha256.Sum256(base), kernel.SHA256,
+		strings.Join(opts.Profile.Boot.Modules, ","))
+	dir := filepath.Join(opts.CacheDir, "initramfs", hex.EncodeToString(h.Sum(nil)))
+	releaseFile := filepath.Join(dir, "release")
+	if release, err := os.ReadFile(releaseFile); err == nil {
+		return dir, string(release), nil
+	}
+
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	k, err := rootfs.Build(rootfs.Options{KernelDeb: kernel.Path, Modules: opts.Profile.Boot.Modules,
+		Base: base, Kernel: filepath.Join(dir, bootKernel), Initramfs: filepath.Join(dir, bootInitrd)})
+	if err != nil {
+		return "", "", err
+	}
+	// The release file is written last: it marks the folder complete.
+	if err := atomicfile.Write(releaseFile, []byte(k.Release), 0o644); err != nil {
+		return "", "", err
+	}
+	return dir, k.Release, nil
+}
+
+// placeFile puts src at dst as a hard link, or a copy where links do not
+// work, replacing what was there.
+func placeFile(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	os.Remove(dst)
+	if os.Link(src, dst) == nil {
+		return nil
+	}
+	return atomicfile.Copy(src, dst, 0o644)
 }
 
 // writeLoaders takes the boot loaders out of their packages.
