@@ -1,5 +1,3 @@
-//go:build !kubexm_initramfs
-
 package rootfs
 
 import "embed"

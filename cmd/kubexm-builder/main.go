@@ -6,8 +6,9 @@ import (
 	"os"
 
 	"github.com/kubexm/kubexm/internal/cli"
+	"github.com/kubexm/kubexm/internal/cli/buildercmd"
 )
 
 func main() {
-	os.Exit(cli.Execute(cli.NewBuilder()))
+	os.Exit(cli.Execute(buildercmd.NewBuilder()))
 }

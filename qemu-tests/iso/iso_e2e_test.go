@@ -18,6 +18,7 @@ import (
 
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/cli"
+	"github.com/kubexm/kubexm/internal/cli/buildercmd"
 	"github.com/kubexm/kubexm/qemu-tests/upstream/mirror"
 	"github.com/kubexm/kubexm/qemu-tests/vm"
 )
@@ -97,7 +98,7 @@ spec:
 // makeISO runs make-tar --format iso with the VMs' key embedded.
 func makeISO(t *testing.T, cfg, key, out string) {
 	t.Helper()
-	root := cli.NewBuilder()
+	root := buildercmd.NewBuilder()
 	var buf bytes.Buffer
 	root.SetArgs([]string{"make-tar", "-f", cfg, "--format", "iso", "-o", out,
 		"--embed-ssh-key", key, "--workdir", filepath.Join(t.TempDir(), bundle.Dir)})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/cli"
+	"github.com/kubexm/kubexm/internal/cli/buildercmd"
 	"github.com/kubexm/kubexm/internal/host"
 	"github.com/kubexm/kubexm/profiles"
 	"github.com/kubexm/kubexm/qemu-tests/upstream/mirror"
@@ -56,7 +57,7 @@ spec:
 
 func makeTar(t *testing.T, cfg, work, out string) {
 	t.Helper()
-	root := cli.NewBuilder()
+	root := buildercmd.NewBuilder()
 	var buf bytes.Buffer
 	root.SetArgs([]string{"make-tar", "-f", cfg, "-o", out, "--workdir", work})
 	root.SetOut(&buf)

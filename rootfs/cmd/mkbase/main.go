@@ -1,6 +1,7 @@
-// Command mkbase builds the base initramfs that kubexm-builder embeds: one
+// Command mkbase builds the base initramfs that kubexm-builder embeds: a
 // u-root busybox binary holding u-root's core commands and, when its
-// package exists, the kubexm installer, set as u-root's uinit. It runs
+// package exists, the kubexm installer as a program of its own, set as
+// u-root's uinit. It runs
 // from this module (make rootfs), so the commands build at the versions
 // go.mod pins, and writes a reproducible xz-compressed cpio archive.
 package main
@@ -112,17 +113,17 @@ func build(pkgs []string, uinit, arch string) ([]newc.Entry, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	// The tag leaves the previous base out of the installer (embed_initramfs.go).
 	env := golang.Default(golang.DisableCGO(), golang.WithGOOS("linux"),
-		golang.WithGOARCH(arch), golang.WithBuildTag("kubexm_initramfs"))
+		golang.WithGOARCH(arch))
 	mem := &initramfs.Archive{Archive: ucpio.InMemArchive()}
 	cmds := []uimage.Modifier{
 		uimage.WithCommands(&golang.BuildOpts{}, &builder.GBBBuilder{}, pkgs...),
 	}
 	// The installer is a binary of its own (/bin/kubexm-installer), not a
 	// busybox command: in one binary, its dependencies' init functions
-	// would run in every command, and helm's panics without the module
-	// build information that a busybox build does not carry.
+	// would run in every command (helm's, when the installer still linked
+	// the builder, panicked without the module build information a
+	// busybox build lacks).
 	if uinit != "" {
 		cmds = append(cmds, uimage.WithCommands(&golang.BuildOpts{}, builder.BinaryBuilder{},
 			installerPkg))

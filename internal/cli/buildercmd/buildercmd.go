@@ -1,4 +1,9 @@
-package cli
+// Package buildercmd is the command line of kubexm-builder, the program of
+// the connected machine: make-tar and verify. It lives apart from package
+// cli, which holds kubexm's own commands, so that kubexm (and the
+// installer on the ISO, which runs it) does not link the builder, its
+// image, chart and ISO libraries.
+package buildercmd
 
 import (
 	"fmt"
@@ -13,6 +18,7 @@ import (
 
 	"github.com/kubexm/kubexm/builder"
 	"github.com/kubexm/kubexm/internal/bundle"
+	"github.com/kubexm/kubexm/internal/cli"
 	"github.com/kubexm/kubexm/internal/config"
 	"github.com/kubexm/kubexm/internal/failure"
 	"github.com/kubexm/kubexm/internal/fetch"
@@ -27,13 +33,13 @@ func NewBuilder() *cobra.Command {
 		Use:   "kubexm-builder",
 		Short: "Collect everything a cluster needs into one bundle for an air-gapped site",
 	}
-	root.AddCommand(newMakeTar(), newVerify(), newVersion("kubexm-builder"))
+	root.AddCommand(newMakeTar(), newVerify(), cli.NewVersion("kubexm-builder"))
 	return root
 }
 
 func newMakeTar() *cobra.Command {
 	var (
-		f                     runFlags
+		f                     cli.ControlFlags
 		format, out, compress string
 		allowUnverified       bool
 		embedKey              string
@@ -59,17 +65,18 @@ func newMakeTar() *cobra.Command {
 			if err != nil {
 				return failure.Wrap(failure.Config, err)
 			}
-			return f.execute(cmd, p, opts.Cluster, statusFormat,
+			return f.Execute(cmd, p, opts.Cluster, statusFormat,
 				func(w io.Writer, runErr error) error {
-					if !f.dryRun && runErr == nil && statusFormat == report.Text {
+					if !f.DryRun() && runErr == nil && statusFormat == report.Text {
 						fmt.Fprintf(w, "wrote %s\n", opts.Output)
 					}
 					return nil
 				})
 		},
 	}
+	f.Register(cmd, bundle.Dir, "the tree artifacts are collected into",
+		"print the plan and download nothing")
 	fl := cmd.Flags()
-	fl.StringVarP(&f.file, "file", "f", "", "cluster config file (required)")
 	fl.StringVar(&format, "format", "tar", "tar (kubexm.tar.gz) or iso (a bootable image)")
 	fl.StringVarP(&out, "output", "o", "", "output file (default kubexm.tar.gz or kubexm.iso)")
 	fl.StringVar(&compress, "compression", "gzip", "gzip or zstd")
@@ -78,27 +85,22 @@ func newMakeTar() *cobra.Command {
 	fl.StringVar(&embedKey, "embed-ssh-key", "", "with --format iso: write this private key "+
 		"into the image for the installer to log in to the hosts with (anyone holding the "+
 		"medium then holds the key)")
-	fl.StringVar(&f.workDir, "workdir", bundle.Dir, "the tree artifacts are collected into")
-	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and download nothing")
-	fl.StringVar(&f.output, "output-format", "text", "text, or json for JSON lines")
-	_ = cmd.MarkFlagRequired("file")
 	return cmd
 }
 
 // makeTarOptions checks make-tar's flags and loads what the run needs.
-func makeTarOptions(f *runFlags, format, out, compress string, allowUnverified bool) (
+func makeTarOptions(f *cli.ControlFlags, format, out, compress string, allowUnverified bool) (
 	builder.Options, report.Format, error) {
 
-	f.controlOnly, f.mode, f.outputFlag = true, "online", "output-format"
-	if _, _, err := f.parse(); err != nil {
+	statusFormat, err := f.Parse()
+	if err != nil {
 		return builder.Options{}, "", err
 	}
-	statusFormat, _ := report.ParseFormat(f.output)
 	switch {
 	case format != "tar" && format != "iso":
-		return builder.Options{}, "", usageError("--format %q: want tar or iso", format)
+		return builder.Options{}, "", cli.UsageError("--format %q: want tar or iso", format)
 	case compress != string(bundle.Gzip) && compress != string(bundle.Zstd):
-		return builder.Options{}, "", usageError("--compression %q: want gzip or zstd", compress)
+		return builder.Options{}, "", cli.UsageError("--compression %q: want gzip or zstd", compress)
 	}
 	if out == "" {
 		out = map[string]string{"gzip": "kubexm.tar.gz", "zstd": "kubexm.tar.zst"}[compress]
@@ -107,7 +109,7 @@ func makeTarOptions(f *runFlags, format, out, compress string, allowUnverified b
 		}
 	}
 
-	c, err := config.Load(f.file)
+	c, err := config.Load(f.File())
 	if err != nil {
 		return builder.Options{}, "", err
 	}
@@ -123,9 +125,9 @@ func makeTarOptions(f *runFlags, format, out, compress string, allowUnverified b
 	if err != nil {
 		return builder.Options{}, "", failure.Wrap(failure.Usage, err)
 	}
-	return builder.Options{Cluster: c, Profile: prof, Root: f.workDir, Output: out,
+	return builder.Options{Cluster: c, Profile: prof, Root: f.WorkDir(), Output: out,
 			Compression: bundle.Compression(compress), ModTime: mtime,
-			AllowUnverified: allowUnverified, CacheDir: cacheDir, ConfigFile: f.file},
+			AllowUnverified: allowUnverified, CacheDir: cacheDir, ConfigFile: f.File()},
 		statusFormat, nil
 }
 
@@ -135,7 +137,7 @@ func makeTarOptions(f *runFlags, format, out, compress string, allowUnverified b
 func isoOptions(cmd *cobra.Command, opts *builder.Options, format, embedKey string) error {
 	if format != "iso" {
 		if embedKey != "" {
-			return usageError("--embed-ssh-key: only an ISO carries a key; add --format iso")
+			return cli.UsageError("--embed-ssh-key: only an ISO carries a key; add --format iso")
 		}
 		return nil
 	}
@@ -148,12 +150,12 @@ func isoOptions(cmd *cobra.Command, opts *builder.Options, format, embedKey stri
 	if embedKey != "" {
 		key, err := os.ReadFile(embedKey)
 		if err != nil {
-			return usageError("--embed-ssh-key: %v", err)
+			return cli.UsageError("--embed-ssh-key: %v", err)
 		}
 		// The installer logs in unattended: a key with a passphrase, or a
 		// file that is no key, would fail only at the site.
 		if _, err := ssh.ParsePrivateKey(key); err != nil {
-			return usageError("--embed-ssh-key %s: not an unencrypted private key: %v",
+			return cli.UsageError("--embed-ssh-key %s: not an unencrypted private key: %v",
 				embedKey, err)
 		}
 		opts.EmbedSSHKey = embedKey
