@@ -23,9 +23,11 @@ import (
 	"github.com/kubexm/kubexm/qemu-tests/vm"
 )
 
-// The installer's fixed console lines (installer/doc.go).
+// The installer's fixed console lines (installer/doc.go): the end of the
+// banner's first line, "kubexm installer: <version>, cluster <name>", for
+// the config's cluster; the last line of a run that passed or failed.
 const (
-	banner = "kubexm installer: "
+	banner = ", cluster e2e-iso"
 	passed = "kubexm installer: preflight passed"
 	failed = "kubexm installer: failed: "
 )
@@ -191,6 +193,7 @@ func TestISO(t *testing.T) {
 			t.Fatal(err)
 		}
 		console := seedVM.Console()
+		t.Logf("the seed's console, last lines:\n%s", tail(console, 40))
 		for _, v := range vms {
 			if !strings.Contains(console, v.Name) {
 				t.Errorf("the console's preflight table does not name %s", v.Name)
@@ -209,18 +212,21 @@ func TestISO(t *testing.T) {
 		if err := seedVM.WaitConsole(failed, 10*time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if c := seedVM.Console(); !strings.Contains(c, vms[1].Name) || !strings.Contains(c, pins[1]) {
+		c := seedVM.Console()
+		t.Logf("the seed's console, last lines:\n%s", tail(c, 15))
+		if !strings.Contains(c, vms[1].Name) || !strings.Contains(c, pins[1]) {
 			t.Errorf("the refusal does not name %s and its key:\n%s", vms[1].Name, tail(c, 30))
 		}
 	})
 
-	// Every way an operator may boot it reaches the installer's banner.
+	// Every way an operator may boot it reaches the installer's banner,
+	// which follows the network (the seed's address is on it).
 	for _, media := range []vm.Media{vm.CDROM, vm.USB} {
 		for _, fw := range []vm.Firmware{vm.BIOS, vm.UEFI} {
 			iso := vm.ISO{Path: good, Media: media, Firmware: fw}
 			t.Run(media.String()+"-"+fw.String(), func(t *testing.T) {
 				start := time.Now()
-				v := boot(t, iso, nil, seed)
+				v := boot(t, iso, net, seed)
 				if err := v.WaitConsole(banner, 10*time.Minute); err != nil {
 					t.Fatal(err)
 				}
@@ -232,14 +238,11 @@ func TestISO(t *testing.T) {
 	}
 }
 
-// boot starts the seed VM from the medium, on net if it is not nil.
+// boot starts the seed VM from the medium, on net at addr.
 func boot(t *testing.T, iso vm.ISO, net *vm.Network, addr netip.Prefix) *vm.VM {
 	t.Helper()
-	o := vm.Options{Name: "seed", ISO: &iso, DiskSize: "1G", MemoryMiB: 2048}
-	if net != nil {
-		o.Network, o.Address = net, addr
-	}
-	return vm.Start(t, o)
+	return vm.Start(t, vm.Options{Name: "seed", ISO: &iso, DiskSize: "1G", MemoryMiB: 2048,
+		Network: net, Address: addr})
 }
 
 func sameFile(t *testing.T, a, b string) bool {
