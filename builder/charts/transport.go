@@ -3,10 +3,9 @@ package charts
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"fmt"
 	"net/http"
-	"os"
+
+	"github.com/kubexm/kubexm/internal/fetch"
 )
 
 // httpClient is the client for one repository or registry: it trusts the
@@ -19,7 +18,7 @@ func (o Options) httpClient(ctx context.Context, host string) (*http.Client, err
 		base = dt.Clone()
 	}
 	if o.CAFile != "" {
-		pool, err := caPool(o.CAFile)
+		pool, err := fetch.CAPool(o.CAFile)
 		if err != nil {
 			return nil, err
 		}
@@ -31,23 +30,6 @@ func (o Options) httpClient(ctx context.Context, host string) (*http.Client, err
 		rt = &basicAuth{host: host, user: o.Username, pass: o.Password, base: rt}
 	}
 	return &http.Client{Transport: rt}, nil
-}
-
-// caPool is the system's trusted roots plus the PEM certificates in file.
-func caPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("reading the CA bundle: %w", err)
-	}
-
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("the CA bundle %s holds no PEM certificate", file)
-	}
-	return pool, nil
 }
 
 // basicAuth adds credentials to the requests that go to one host.

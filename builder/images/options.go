@@ -2,16 +2,16 @@ package images
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/kubexm/kubexm/internal/fetch"
 )
 
 // The defaults of Options.
@@ -163,16 +163,9 @@ func (o Options) roundTripper() (http.RoundTripper, error) {
 		return t, nil
 	}
 
-	pem, err := os.ReadFile(o.CAFile)
+	pool, err := fetch.CAPool(o.CAFile)
 	if err != nil {
-		return nil, fmt.Errorf("reading CA bundle %s: %w", o.CAFile, err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("CA bundle %s holds no PEM certificate", o.CAFile)
+		return nil, err
 	}
 	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	return t, nil

@@ -291,7 +291,7 @@ func TestSaveBadInput(t *testing.T) {
 		{"bad platform", []string{"x/y:v1"}, Options{Platforms: []string{"amd64"}},
 			`platform "amd64"`},
 		{"missing CA file", []string{"x/y:v1"}, Options{CAFile: "/nonexistent/ca.pem"},
-			"reading CA bundle /nonexistent/ca.pem"},
+			"reading the CA bundle: open /nonexistent/ca.pem"},
 		{"missing docker config", []string{"x/y:v1"}, Options{DockerConfig: "/nonexistent/c"},
 			"reading docker config /nonexistent/c"},
 	}

@@ -17,7 +17,20 @@ func HTTPClient(caFile string) (*http.Client, error) {
 	if caFile == "" {
 		return http.DefaultClient, nil
 	}
-	pem, err := os.ReadFile(caFile)
+	pool, err := CAPool(caFile)
+	if err != nil {
+		return nil, err
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: t}, nil
+}
+
+// CAPool is the system's trusted roots plus the PEM certificates of the CA
+// bundle file: what every download of make-tar (files, images, charts,
+// packages) trusts when the config names artifacts.caBundle.
+func CAPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("reading the CA bundle: %w", err)
 	}
@@ -26,12 +39,9 @@ func HTTPClient(caFile string) (*http.Client, error) {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("the CA bundle %s holds no PEM certificate", caFile)
+		return nil, fmt.Errorf("the CA bundle %s holds no PEM certificate", file)
 	}
-
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return &http.Client{Transport: t}, nil
+	return pool, nil
 }
 
 // untrustedCertificate tells whether err is a server certificate that failed
