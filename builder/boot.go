@@ -13,7 +13,6 @@ import (
 	"github.com/kubexm/kubexm/internal/atomicfile"
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/engine"
-	"github.com/kubexm/kubexm/internal/fetch"
 	"github.com/kubexm/kubexm/internal/redact"
 	"github.com/kubexm/kubexm/rootfs"
 )
@@ -82,21 +81,11 @@ func fetchBootPackages(ctx context.Context, rt *engine.Runtime, opts Options, b 
 	if err != nil {
 		return fmt.Errorf("profile boot.os: %w", err)
 	}
-	sources, err := packageSources(opts.Cluster, d)
+	o, err := archiveOptions(opts, d, bootArch)
 	if err != nil {
 		return err
 	}
-	keyring, err := packagesKeyring(opts.Cluster)
-	if err != nil {
-		return err
-	}
-	hc, err := fetch.HTTPClient(opts.Cluster.Spec.Artifacts.CABundle)
-	if err != nil {
-		return fmt.Errorf("spec.artifacts.caBundle: %w", err)
-	}
-	f, err := ospkg.NewFetcher(ctx, ospkg.Options{Distro: d.ID, Version: d.Version,
-		Arch: bootArch, Sources: sources, Keyring: keyring,
-		Cache: filepath.Join(opts.CacheDir, "ospkg"), Fetch: &fetch.Client{HTTP: hc}})
+	f, err := ospkg.NewFetcher(ctx, o)
 	if err != nil {
 		return err
 	}

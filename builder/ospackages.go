@@ -46,28 +46,38 @@ func collectPackages(ctx context.Context, rt *engine.Runtime, opts Options,
 	if err != nil {
 		return err
 	}
-	sources, err := packageSources(opts.Cluster, d)
+	o, err := archiveOptions(opts, d, arch)
 	if err != nil {
 		return err
+	}
+	o.Packages = opts.Profile.PackagesFor(clusterRoles(opts.Cluster)...)
+	o.Base, o.Bundle, o.Time = hostBase, opts.Root, opts.ModTime
+	o.Progress = func(done, total int, _ *ospkg.Package) {
+		rt.Progress(".deb files", int64(done), int64(total))
+	}
+	_, err = ospkg.Collect(ctx, o)
+	return err
+}
+
+// archiveOptions say where the packages of distribution d for arch come
+// from: the config's mirror or this machine's apt sources, the keyring
+// they are signed with, the CA bundle, and the cache.
+func archiveOptions(opts Options, d ospkg.Distro, arch string) (ospkg.Options, error) {
+	sources, err := packageSources(opts.Cluster, d)
+	if err != nil {
+		return ospkg.Options{}, err
 	}
 	keyring, err := packagesKeyring(opts.Cluster)
 	if err != nil {
-		return err
+		return ospkg.Options{}, err
 	}
 	hc, err := fetch.HTTPClient(opts.Cluster.Spec.Artifacts.CABundle)
 	if err != nil {
-		return fmt.Errorf("spec.artifacts.caBundle: %w", err)
+		return ospkg.Options{}, fmt.Errorf("spec.artifacts.caBundle: %w", err)
 	}
-	_, err = ospkg.Collect(ctx, ospkg.Options{
-		Distro: d.ID, Version: d.Version, Arch: arch, Sources: sources, Keyring: keyring,
-		Packages: opts.Profile.PackagesFor(clusterRoles(opts.Cluster)...), Base: hostBase,
-		Cache: filepath.Join(opts.CacheDir, "ospkg"), Bundle: opts.Root, Time: opts.ModTime,
-		Fetch: &fetch.Client{HTTP: hc},
-		Progress: func(done, total int, _ *ospkg.Package) {
-			rt.Progress(".deb files", int64(done), int64(total))
-		},
-	})
-	return err
+	return ospkg.Options{Distro: d.ID, Version: d.Version, Arch: arch, Sources: sources,
+		Keyring: keyring, Cache: filepath.Join(opts.CacheDir, "ospkg"),
+		Fetch: &fetch.Client{HTTP: hc}}, nil
 }
 
 // packageSources are the config's mirror for the distribution, or else the
