@@ -22,6 +22,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/ulikunitz/xz"
+
+	"github.com/kubexm/kubexm/internal/testdebs"
 )
 
 // fixturePackages are real bookworm packages: the profile's conntrack,
@@ -76,28 +78,10 @@ func realDebs(t *testing.T) map[string]realDeb {
 }
 
 func fetchDebs() (map[string]realDeb, error) {
-	dir := os.Getenv("KUBEXM_TEST_DEBS")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = filepath.Join(cache, "kubexm", "test-debs")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	found, err := testdebs.Get(fixturePackages...)
+	if err != nil {
 		return nil, err
 	}
-	found, missing := findDebs(dir)
-	if len(missing) > 0 {
-		if err := aptDownload(dir, missing); err != nil {
-			return nil, err
-		}
-		found, missing = findDebs(dir)
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("no .deb for %s in %s", strings.Join(missing, " "), dir)
-	}
-
 	out := map[string]realDeb{}
 	for name, p := range found {
 		s, err := control(p)
@@ -107,52 +91,6 @@ func fetchDebs() (map[string]realDeb, error) {
 		out[name] = realDeb{path: p, control: s}
 	}
 	return out, nil
-}
-
-// aptDownload runs apt-get download in dir. Where the machine's package
-// lists are missing or stale (a fresh CI machine), it reads the lists of
-// the machine's apt sources into dir first, leaving the system's alone.
-func aptDownload(dir string, names []string) error {
-	if aptGet(dir, nil, append([]string{"download"}, names...)...) == nil {
-		return nil
-	}
-	own := []string{
-		"-o", "Dir::State::Lists=" + filepath.Join(dir, "apt/lists"),
-		"-o", "Dir::Cache=" + filepath.Join(dir, "apt/cache"),
-	}
-	for _, d := range []string{"apt/lists/partial", "apt/cache/archives/partial"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			return err
-		}
-	}
-	if err := aptGet(dir, own, "update"); err != nil {
-		return err
-	}
-	return aptGet(dir, own, append([]string{"download"}, names...)...)
-}
-
-func aptGet(dir string, opts []string, args ...string) error {
-	cmd := exec.Command("apt-get", append(opts, args...)...)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("apt-get %s in %s: %w\n%s", strings.Join(args, " "), dir, err, out)
-	}
-	return nil
-}
-
-// findDebs looks for apt-get download's file names: name_version_arch.deb.
-func findDebs(dir string) (map[string]string, []string) {
-	found := map[string]string{}
-	var missing []string
-	for _, name := range fixturePackages {
-		matches, _ := filepath.Glob(filepath.Join(dir, name+"_*.deb"))
-		if len(matches) == 0 {
-			missing = append(missing, name)
-			continue
-		}
-		found[name] = matches[len(matches)-1]
-	}
-	return found, missing
 }
 
 // control reads a .deb's control fields with dpkg-deb.

@@ -25,7 +25,7 @@ var mu sync.Mutex // one apt-get at a time: they share the cache's lists
 // name_ (apt-get download's name_version_arch.deb).
 func Fetch(t testing.TB, names ...string) map[string]string {
 	t.Helper()
-	paths, err := fetch(names)
+	paths, err := Get(names...)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(err)
@@ -47,7 +47,8 @@ func Dir() (string, error) {
 	return filepath.Join(cache, "kubexm", "test-debs"), nil
 }
 
-func fetch(names []string) (map[string]string, error) {
+// Get is Fetch for callers that handle the error themselves.
+func Get(names ...string) (map[string]string, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if _, err := exec.LookPath("apt-get"); err != nil {
