@@ -4,20 +4,26 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cavaliergopher/cpio"
-	"github.com/kubexm/kubexm/internal/testdebs"
-	"github.com/kubexm/kubexm/rootfs/internal/newc"
 	"github.com/ulikunitz/xz"
+
+	"github.com/kubexm/kubexm/internal/testdebs"
+	"github.com/kubexm/kubexm/profiles"
+	"github.com/kubexm/kubexm/rootfs/internal/newc"
 )
 
-// isoModules is what the installer asks for on the ISO (the list).
-var isoModules = []string{"iso9660", "cdrom", "sr_mod", "ahci", "ata_piix", "nvme",
-	"virtio_pci", "virtio_blk", "virtio_scsi", "virtio_net", "usb_storage", "uas",
-	"xhci_pci", "ehci_pci", "vfat", "ext4", "e1000", "e1000e", "igb", "ixgbe", "r8169"}
+// isoModules are the modules the profile has the installer load.
+func isoModules(t *testing.T) []string {
+	t.Helper()
+	p, err := profiles.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Boot.Modules
+}
 
 // kernelDeb is the newest Debian 12 kernel package of the apt sources.
 func kernelDeb(t *testing.T) string {
@@ -45,12 +51,12 @@ func TestAssembleRealKernel(t *testing.T) {
 	extra := []File{{Path: "/etc/kubexm/hello", Mode: 0o600, Data: []byte("hi\n")}}
 
 	var first, second bytes.Buffer
-	k, err := Assemble(&first, Options{KernelDeb: deb, Modules: isoModules, Extra: extra, Base: base})
+	k, err := Assemble(&first, Options{KernelDeb: deb, Modules: isoModules(t), Extra: extra, Base: base})
 	if err != nil {
 		t.Fatal(err)
 	}
 	builtin := aBuiltinModule(t, k)
-	withBuiltin := append(slices.Clone(isoModules), builtin)
+	withBuiltin := append(isoModules(t), builtin)
 	if _, err := Assemble(&second, Options{KernelDeb: deb, Modules: withBuiltin, Extra: extra,
 		Base: base}); err != nil {
 		t.Fatal(err)

@@ -41,7 +41,7 @@ func TestBootInQEMU(t *testing.T) {
 
 	dir := t.TempDir()
 	var initrd bytes.Buffer
-	k, err := Assemble(&initrd, Options{KernelDeb: kernelDeb(t), Modules: isoModules,
+	k, err := Assemble(&initrd, Options{KernelDeb: kernelDeb(t), Modules: isoModules(t),
 		Extra: []File{{Path: "/bin/uinit", Mode: 0o755, Data: []byte(testUinit)}}})
 	if err != nil {
 		t.Fatal(err)
