@@ -2,8 +2,9 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,7 +17,6 @@ import (
 	"github.com/kubexm/kubexm/builder/isofs"
 	"github.com/kubexm/kubexm/internal/atomicfile"
 	"github.com/kubexm/kubexm/internal/bundle"
-	"github.com/kubexm/kubexm/internal/digest"
 	"github.com/kubexm/kubexm/internal/engine"
 )
 
@@ -253,102 +253,62 @@ func VerifyISO(ctx context.Context, path string) (*bundle.Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	fsys, err := iso9660.Read(file.New(f, true), st.Size(), 0, 2048)
+	fsys, err := iso9660.Read(file.New(f, true), st.Size(), 0, isofs.SectorSize)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s back: %w", path, err)
 	}
-	// go-diskfs takes fs.FS paths: relative, without a leading slash.
-	root := bundle.Dir
-	data, err := readISOFile(fsys, root+"/"+bundle.ManifestName)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	m, err := bundle.DecodeManifest(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-
-	listed := map[string]bundle.File{}
-	for _, mf := range m.Files {
-		listed[mf.Path] = mf
-	}
-	var problems []string
-	err = walkISO(fsys, root, "", func(rel string) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if rel == bundle.ManifestName {
-			return nil
-		}
-		want, ok := listed[rel]
-		if !ok {
-			problems = append(problems, rel+": in the image, not in the manifest")
-			return nil
-		}
-		delete(listed, rel)
-		size, sum, err := hashISOFile(fsys, root+"/"+rel)
-		if err != nil {
-			return fmt.Errorf("%s: %w", rel, err)
-		}
-		if size != want.Size || sum != want.SHA256 {
-			problems = append(problems, fmt.Sprintf("%s: %d bytes sha256 %s in the image, "+
-				"the manifest says %d bytes sha256 %s", rel, size, sum, want.Size, want.SHA256))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("verifying %s: %w", path, err)
-	}
-	for rel := range listed {
-		problems = append(problems, rel+": in the manifest, missing from the image")
-	}
-	if len(problems) > 0 {
-		slices.Sort(problems)
-		return nil, fmt.Errorf("%s does not match its manifest:\n  %s", path,
-			strings.Join(problems, "\n  "))
-	}
-	return m, nil
+	return bundle.VerifyFS(ctx, path, isoFS{fsys: fsys, root: bundle.Dir})
 }
 
-// walkISO calls fn with the path, relative to dir, of every file below dir.
-func walkISO(fsys *iso9660.FileSystem, dir, rel string, fn func(string) error) error {
-	entries, err := fsys.ReadDir(dir)
+// isoFS is the folder root of an image, read by go-diskfs, as an fs.FS.
+// go-diskfs opens files only, so folders are found in their parent's
+// listing.
+type isoFS struct {
+	fsys *iso9660.FileSystem
+	root string
+}
+
+func (i isoFS) path(name string) string { return path.Join(i.root, name) }
+
+func (i isoFS) Open(name string) (fs.File, error) {
+	info, err := i.Stat(name)
 	if err != nil {
-		return fmt.Errorf("listing %s: %w", dir, err)
+		return nil, err
+	}
+	if info.IsDir() {
+		return dirFile{info}, nil
+	}
+	return i.fsys.OpenFile(i.path(name), os.O_RDONLY)
+}
+
+func (i isoFS) ReadDir(name string) ([]fs.DirEntry, error) { return i.fsys.ReadDir(i.path(name)) }
+
+func (i isoFS) Stat(name string) (fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	dir, base := path.Split(i.path(name))
+	parent := strings.TrimSuffix(dir, "/")
+	if parent == "" {
+		parent = "."
+	}
+	entries, err := i.fsys.ReadDir(parent)
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
 	for _, e := range entries {
-		child := path.Join(rel, e.Name())
-		if e.IsDir() {
-			if err := walkISO(fsys, dir+"/"+e.Name(), child, fn); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := fn(child); err != nil {
-			return err
+		if e.Name() == base {
+			return e.Info()
 		}
 	}
-	return nil
+	return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
 }
 
-func readISOFile(fsys *iso9660.FileSystem, p string) ([]byte, error) {
-	f, err := fsys.OpenFile(p, os.O_RDONLY)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", p, err)
-	}
-	defer f.Close()
-	return io.ReadAll(f)
-}
+// dirFile is a folder opened: it can be stat'ed, not read.
+type dirFile struct{ fs.FileInfo }
 
-func hashISOFile(fsys *iso9660.FileSystem, p string) (int64, string, error) {
-	f, err := fsys.OpenFile(p, os.O_RDONLY)
-	if err != nil {
-		return 0, "", fmt.Errorf("opening %s: %w", p, err)
-	}
-	defer f.Close()
-	n, sum, err := digest.Reader(f)
-	if err != nil {
-		return 0, "", fmt.Errorf("reading %s: %w", p, err)
-	}
-	return n, sum, nil
+func (d dirFile) Stat() (fs.FileInfo, error) { return d.FileInfo, nil }
+func (d dirFile) Close() error               { return nil }
+func (d dirFile) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.Name(), Err: errors.New("is a directory")}
 }

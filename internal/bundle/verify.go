@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/kubexm/kubexm/internal/digest"
 )
 
 // Problem is one way a bundle differs from its manifest.
@@ -95,17 +98,85 @@ func (r *reader) check(e entry, seen map[string]bool, w io.Writer) (Problem, boo
 		return Problem{}, false, err
 	}
 
+	p, ok := compare(e.rel, e.size, sum, want, listed)
+	return p, ok, nil
+}
+
+// compare says how a file of size and sum at rel differs from the
+// manifest's entry want (listed false: there is none).
+func compare(rel string, size int64, sum string, want File, listed bool) (Problem, bool) {
 	switch {
 	case !listed:
-		return Problem{Path: e.rel, Kind: "extra", Detail: "not in the manifest"}, false, nil
-	case e.size != want.Size:
-		return Problem{Path: e.rel, Kind: "corrupt", Detail: fmt.Sprintf("%d bytes, "+
-			"manifest says %d", e.size, want.Size)}, false, nil
+		return Problem{Path: rel, Kind: "extra", Detail: "not in the manifest"}, false
+	case size != want.Size:
+		return Problem{Path: rel, Kind: "corrupt", Detail: fmt.Sprintf("%d bytes, "+
+			"manifest says %d", size, want.Size)}, false
 	case sum != want.SHA256:
-		return Problem{Path: e.rel, Kind: "corrupt", Detail: fmt.Sprintf("sha256 %s, "+
-			"manifest says %s", sum, want.SHA256)}, false, nil
+		return Problem{Path: rel, Kind: "corrupt", Detail: fmt.Sprintf("sha256 %s, "+
+			"manifest says %s", sum, want.SHA256)}, false
 	}
-	return Problem{}, true, nil
+	return Problem{}, true
+}
+
+// VerifyFS checks a tree that is not a tarball (unpacked, or on a mounted
+// ISO) against the manifest.json at its root, as Verify does: name says
+// what the tree is, for messages. Links and other non-regular files are
+// problems too, since a bundle holds regular files only.
+func VerifyFS(ctx context.Context, name string, fsys fs.FS) (*Manifest, error) {
+	data, err := fs.ReadFile(fsys, ManifestName)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", name, err)
+	}
+	m, err := DecodeManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", name, err)
+	}
+
+	var problems []Problem
+	seen := map[string]bool{}
+	err = fs.WalkDir(fsys, ".", func(rel string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir() || rel == ManifestName:
+			return nil
+		case !d.Type().IsRegular():
+			problems = append(problems, Problem{Path: rel, Kind: "extra",
+				Detail: "not a regular file"})
+			return nil
+		}
+		seen[rel] = true
+		size, sum, err := hashFS(fsys, rel)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", rel, err)
+		}
+		want, listed := m.lookup(rel)
+		if p, ok := compare(rel, size, sum, want, listed); !ok {
+			problems = append(problems, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", name, err)
+	}
+	problems = append(problems, missing(m, seen)...)
+	if len(problems) > 0 {
+		return m, &ProblemsError{Bundle: name, Problems: problems}
+	}
+	return m, nil
+}
+
+func hashFS(fsys fs.FS, rel string) (int64, string, error) {
+	f, err := fsys.Open(rel)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	return digest.Reader(f)
 }
 
 func missing(m *Manifest, seen map[string]bool) []Problem {
