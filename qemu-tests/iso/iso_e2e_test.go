@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/cli"
 	"github.com/kubexm/kubexm/internal/cli/buildercmd"
@@ -31,21 +29,6 @@ const (
 	passed = "kubexm installer: preflight passed"
 	failed = "kubexm installer: failed: "
 )
-
-// fingerprint reads a VM's host key from its known_hosts file, to pin it
-// in the config as an operator would.
-func fingerprint(t *testing.T, tgt vm.Target) string {
-	t.Helper()
-	data, err := os.ReadFile(tgt.KnownHostsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, key, _, _, err := ssh.ParseKnownHosts(data)
-	if err != nil {
-		t.Fatalf("%s: %v", tgt.KnownHostsFile, err)
-	}
-	return ssh.FingerprintSHA256(key)
-}
 
 // config is a two-host cluster on the private network as the seed sees it:
 // the hosts at their private addresses, root by key, host keys pinned; the
@@ -151,7 +134,7 @@ func TestISO(t *testing.T) {
 	net := vm.NewNetwork(t, vm.DefaultPrefix)
 	seed := net.NextAddress() // .10: the seed; the targets get .11 and .12
 	vms := vm.StartN(t, 2, vm.Options{Network: net})
-	pins := [2]string{fingerprint(t, vms[0].Target()), fingerprint(t, vms[1].Target())}
+	pins := [2]string{vms[0].Target().Fingerprint(t), vms[1].Target().Fingerprint(t)}
 	key := vms[0].Target().KeyFile
 
 	dir := t.TempDir()

@@ -11,26 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/kubexm/kubexm/internal/cli"
 	"github.com/kubexm/kubexm/qemu-tests/vm"
 )
-
-// fingerprint reads the VM's host key from its known_hosts file, to pin it
-// in the config as an operator would.
-func fingerprint(t *testing.T, tgt vm.Target) string {
-	t.Helper()
-	data, err := os.ReadFile(tgt.KnownHostsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, key, _, _, err := ssh.ParseKnownHosts(data)
-	if err != nil {
-		t.Fatalf("%s: %v", tgt.KnownHostsFile, err)
-	}
-	return ssh.FingerprintSHA256(key)
-}
 
 // config writes a cluster of the two VMs: vm1 the control plane and etcd,
 // reached as root by key; vm2 a worker, reached as the sudo user.
@@ -86,7 +69,7 @@ func preflight(t *testing.T, cfg string) (int, string) {
 
 func TestPreflightOnVMs(t *testing.T) {
 	vms := vm.StartN(t, 2, vm.Options{})
-	pins := [2]string{fingerprint(t, vms[0].Target()), fingerprint(t, vms[1].Target())}
+	pins := [2]string{vms[0].Target().Fingerprint(t), vms[1].Target().Fingerprint(t)}
 	cfg := config(t, vms, pins)
 
 	// 1. Fresh Debian 12 hosts pass every check.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -50,6 +51,21 @@ func (v *VM) Target() Target {
 		RootUser: "root", SudoUser: SudoUser, SudoPassword: SudoPassword,
 		KeyFile: v.KeyFile, KnownHostsFile: v.KnownHostsFile,
 	}
+}
+
+// Fingerprint is the SHA256 fingerprint of the VM's host key, read from its
+// known_hosts file, to pin in a cluster config as an operator would.
+func (tg Target) Fingerprint(t testing.TB) string {
+	t.Helper()
+	data, err := os.ReadFile(tg.KnownHostsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, key, _, _, err := ssh.ParseKnownHosts(data)
+	if err != nil {
+		t.Fatalf("%s: %v", tg.KnownHostsFile, err)
+	}
+	return ssh.FingerprintSHA256(key)
 }
 
 // WaitSSH waits until sshd accepts root's key, QEMU exits, or the boot
