@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -14,7 +12,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubexm/kubexm/internal/cli/clitest"
+
 	"github.com/kubexm/kubexm/internal/sshtest"
+)
+
+// execute runs root with args as main would.
+func execute(t *testing.T, root *cobra.Command, args ...string) (int, string, string) {
+	t.Helper()
+	return clitest.Run(t, ExecuteContext, root, args...)
+}
+
+var (
+	clusterYAML = clitest.ClusterYAML
+	writeConfig = clitest.WriteConfig
 )
 
 // kubexm runs the kubexm command with args and returns its exit code,
@@ -24,46 +35,11 @@ func kubexm(t *testing.T, args ...string) (int, string, string) {
 	return execute(t, NewKubexm(), args...)
 }
 
-func execute(t *testing.T, root *cobra.Command, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	root.SetArgs(args)
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	code := ExecuteContext(context.Background(), root)
-	return code, stdout.String(), stderr.String()
-}
-
-// clusterYAML is a config of the given hosts: the first is the control
-// plane and etcd, every one a worker.
-func clusterYAML(hosts ...string) string {
-	var b strings.Builder
-	b.WriteString("apiVersion: kubexm.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: test\n" +
-		"spec:\n  hosts:\n")
-	var names []string
-	for _, h := range hosts {
-		b.WriteString(h)
-		names = append(names, strings.Fields(h)[2])
-	}
-	fmt.Fprintf(&b, "  roleGroups:\n    etcd: [%s]\n    controlPlane: [%s]\n    worker: [%s]\n",
-		names[0], names[0], strings.Join(names, ", "))
-	return b.String()
-}
-
 // sshHost is the hosts entry of a config for s, logging in as root by key.
 func sshHost(name string, s *sshtest.Server) string {
 	return fmt.Sprintf("    - name: %s\n      address: %s\n      port: %d\n      user: %s\n"+
 		"      privateKeyPath: %s\n      hostKeyFingerprint: %q\n", name, s.Host, s.Port, s.User,
 		s.ClientKeyPath, s.HostKeyFingerprint)
-}
-
-func writeConfig(t *testing.T, yaml string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "cluster.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 func TestPreflightCommandAgainstRealSSHD(t *testing.T) {

@@ -1,9 +1,7 @@
 package buildercmd
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,44 +9,22 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubexm/kubexm/internal/cli/clitest"
+
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/cli"
 )
 
+// execute runs root with args as main would.
 func execute(t *testing.T, root *cobra.Command, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	root.SetArgs(args)
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	code := cli.ExecuteContext(context.Background(), root)
-	return code, stdout.String(), stderr.String()
+	return clitest.Run(t, cli.ExecuteContext, root, args...)
 }
 
-// clusterYAML is a config of the given hosts: the first is the control
-// plane and etcd, every one a worker.
-func clusterYAML(hosts ...string) string {
-	var b strings.Builder
-	b.WriteString("apiVersion: kubexm.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: test\n" +
-		"spec:\n  hosts:\n")
-	var names []string
-	for _, h := range hosts {
-		b.WriteString(h)
-		names = append(names, strings.Fields(h)[2])
-	}
-	fmt.Fprintf(&b, "  roleGroups:\n    etcd: [%s]\n    controlPlane: [%s]\n    worker: [%s]\n",
-		names[0], names[0], strings.Join(names, ", "))
-	return b.String()
-}
-
-func writeConfig(t *testing.T, yaml string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "cluster.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+var (
+	clusterYAML = clitest.ClusterYAML
+	writeConfig = clitest.WriteConfig
+)
 
 func TestVersion(t *testing.T) {
 	code, out, _ := execute(t, NewBuilder(), "version")
