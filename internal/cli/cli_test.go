@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubexm/kubexm/internal/cli/clitest"
-
 	"github.com/kubexm/kubexm/internal/sshtest"
 )
 
