@@ -9,10 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubexm/kubexm/internal/cli/clitest"
-
 	"github.com/kubexm/kubexm/internal/bundle"
 	"github.com/kubexm/kubexm/internal/cli"
+	"github.com/kubexm/kubexm/internal/cli/clitest"
 )
 
 // execute runs root with args as main would.
