@@ -81,6 +81,9 @@ func (e *notFoundError) Error() string {
 		e.label, e.devices, strings.Join(e.seen, ", "))
 }
 
+// progressEvery is how often an unchanged miss is reported.
+const progressEvery = 10 * time.Second
+
 // Wait says how long to look for a medium.
 type Wait struct {
 	// Timeout is how long to keep looking; 0 looks once.
@@ -96,13 +99,18 @@ type Wait struct {
 // still be spinning up, so a first miss is no failure.
 func WaitForVolume(ctx context.Context, sysBlock, dev, label string, w Wait) (Device, error) {
 	deadline := time.Now().Add(w.Timeout)
+	var said string
+	var saidAt time.Time
 	for {
 		d, err := FindVolume(sysBlock, dev, label)
 		var nf *notFoundError
 		if err == nil || !errors.As(err, &nf) || !time.Now().Before(deadline) {
 			return d, err
 		}
-		if w.Progress != nil {
+		// Said again when what is seen changes, else every progressEvery:
+		// a line a second would push the rest of the console away.
+		if w.Progress != nil && (err.Error() != said || time.Since(saidAt) >= progressEvery) {
+			said, saidAt = err.Error(), time.Now()
 			w.Progress(fmt.Sprintf("%v; looking again for %s",
 				err, time.Until(deadline).Round(time.Second)))
 		}
