@@ -332,6 +332,26 @@ func TestStepTimeout(t *testing.T) {
 	}
 }
 
+// blockingCheck is a step whose check hangs until its context ends.
+type blockingCheck struct{ Step }
+
+func (blockingCheck) Done(ctx context.Context, _ *Runtime) (bool, error) {
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+func TestCheckRunsUnderTheStepTimeout(t *testing.T) {
+	step := WithPolicy(blockingCheck{logStep(&journal{}, "never")},
+		Policy{Timeout: 50 * time.Millisecond})
+	p := New("timeout", OnlineDirect).Then(NewModule("m",
+		&Task{Name: "t", Hosts: OnControl(), Steps: []Step{step}}))
+
+	_, err := p.Run(context.Background(), RunOptions{Inventory: inventory(0)})
+	if err == nil || !strings.Contains(err.Error(), "checking whether it is done: timed out after 50ms") {
+		t.Fatalf("err = %v, want the check timed out after 50ms", err)
+	}
+}
+
 func TestCancelStopsNewWorkAndEndsRunningSteps(t *testing.T) {
 	j := &journal{}
 	started := make(chan string, 4)

@@ -306,7 +306,11 @@ func (r *run) step(ctx context.Context, rt *Runtime, s Step) (skipped bool, err 
 	}
 
 	if c, ok := s.(Checker); ok {
-		done, err := c.Done(ctx, rt)
+		var done bool
+		err := withTimeout(ctx, policyOf(s).Timeout, func(ctx context.Context) (err error) {
+			done, err = c.Done(ctx, rt)
+			return err
+		})
 		if err != nil {
 			err = r.stepError(rt, fmt.Errorf("checking whether it is done: %w", err))
 			r.emit(with(at, Event{Kind: StepFail, Err: err.Error()}))
@@ -356,13 +360,19 @@ func (r *run) attempts(ctx context.Context, rt *Runtime, s Step, at Event) error
 
 // runAttempt runs s once, within timeout if it is set.
 func runAttempt(ctx context.Context, rt *Runtime, s Step, timeout time.Duration) error {
+	return withTimeout(ctx, timeout, func(ctx context.Context) error { return s.Run(ctx, rt) })
+}
+
+// withTimeout runs fn within timeout if it is set: a step's check as well
+// as its attempts, since a check runs commands on the host too.
+func withTimeout(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
 	if timeout <= 0 {
-		return s.Run(ctx, rt)
+		return fn(ctx)
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	err := s.Run(actx, rt)
+	err := fn(actx)
 	if err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("timed out after %s: %w", timeout, err)
 	}
