@@ -147,6 +147,10 @@ func isoOptions(cmd *cobra.Command, opts *builder.Options, format, embedKey stri
 			"seed nodes, and spec.artifacts.arches (%s) lacks amd64",
 			strings.Join(opts.Cluster.Spec.Artifacts.Arches, ", ")))
 	}
+	if n := hostsWithPassword(opts.Cluster); n > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: the image carries the config as it is, "+
+			"with the passwords of %d host(s): keep the medium as you keep them\n", n)
+	}
 	if embedKey != "" {
 		key, err := os.ReadFile(embedKey)
 		if err != nil {
@@ -163,6 +167,18 @@ func isoOptions(cmd *cobra.Command, opts *builder.Options, format, embedKey stri
 			"whoever holds the medium can log in to the hosts\n", embedKey)
 	}
 	return nil
+}
+
+// hostsWithPassword counts the config's hosts that log in with a password,
+// which the image then carries.
+func hostsWithPassword(c *config.Cluster) int {
+	n := 0
+	for _, h := range c.Spec.Hosts {
+		if h.Password != "" {
+			n++
+		}
+	}
+	return n
 }
 
 func newVerify() *cobra.Command {

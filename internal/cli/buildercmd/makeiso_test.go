@@ -70,11 +70,12 @@ func TestMakeTarWritesABootableISO(t *testing.T) {
 	}
 	up := buildertest.StartWithBoot(t)
 	cfg := writeConfig(t, clusterYAML("    - name: node1\n      address: 10.0.0.1\n"+
-		"      password: pw\n")+"  seed:\n    address: 10.0.0.5/24\n"+up.Sources)
+		"      password: s3cret-pw\n")+"  seed:\n    address: 10.0.0.5/24\n"+up.Sources)
 	t.Setenv("KUBEXM_CACHE", t.TempDir())
 	t.Setenv("SOURCE_DATE_EPOCH", "1764547200")
 	key := sshKey(t)
 
+	var warnings string // make-tar's standard error
 	build := func(name string, extra ...string) string {
 		t.Helper()
 		work := filepath.Join(t.TempDir(), bundle.Dir)
@@ -85,9 +86,19 @@ func TestMakeTarWritesABootableISO(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("make-tar --format iso: exit %d\n%s\n%s", code, stdout, stderr)
 		}
+		warnings = stderr
 		return out
 	}
 	iso := build("kubexm.iso", "--embed-ssh-key", key)
+	for _, w := range []string{"warning: --embed-ssh-key writes " + key,
+		"warning: the image carries the config as it is, with the passwords of 1 host(s)"} {
+		if !strings.Contains(warnings, w) {
+			t.Errorf("make-tar did not warn %q; it wrote:\n%s", w, warnings)
+		}
+	}
+	if strings.Contains(warnings, "s3cret-pw") {
+		t.Errorf("a warning shows the password:\n%s", warnings)
+	}
 
 	// The tree in the image is the bundle's, with the boot files; each
 	// file matches the manifest, read back by xorriso.
