@@ -51,8 +51,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	// The shell's notice goes where the failure line went, after it: on a
+	// serial console two streams need not keep their order.
 	fmt.Fprintln(stdout, FailureLine(err, opts.Paths.Log()))
-	return openShell(stderr)
+	return openShell(stdout)
 }
 
 // CheckInitramfs refuses to run outside the kubexm initramfs: the
@@ -77,16 +79,16 @@ func CheckInitramfs(ppid int, cmdlinePath string) error {
 
 // openShell replaces the installer with the first shell of Shells, so the
 // operator can look around; it returns only if there is none.
-func openShell(stderr io.Writer) int {
+func openShell(w io.Writer) int {
 	for _, sh := range Shells {
 		if _, err := os.Stat(sh); err != nil {
 			continue
 		}
-		fmt.Fprintf(stderr, "starting %s; the log is %s\n", sh, DefaultPaths().Log())
+		fmt.Fprintf(w, "starting %s; the log is %s\n", sh, DefaultPaths().Log())
 		err := syscall.Exec(sh, []string{sh}, os.Environ())
-		fmt.Fprintf(stderr, "kubexm-installer: starting %s: %v\n", sh, err)
+		fmt.Fprintf(w, "kubexm-installer: starting %s: %v\n", sh, err)
 	}
-	fmt.Fprintf(stderr, "kubexm-installer: no shell among %v\n", Shells)
+	fmt.Fprintf(w, "kubexm-installer: no shell among %v\n", Shells)
 	return 1
 }
 
