@@ -2,32 +2,27 @@ package images
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/kubexm/kubexm/internal/testpki"
 )
 
 // TestSaveMirrorWithPrivateCA serves ggcr's in-memory registry over TLS, with
 // a certificate from a CA of the test's own, on 127.0.0.2 (the registry
 // client talks plain HTTP to 127.0.0.1 whatever the options say).
 func TestSaveMirrorWithPrivateCA(t *testing.T) {
-	caPEM, cert := testPKI(t, net.ParseIP("127.0.0.2"))
+	caPEM, cert := testpki.Server(t, net.ParseIP("127.0.0.2"))
 	l, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
 		t.Skipf("cannot listen on 127.0.0.2: %v", err)
@@ -80,34 +75,6 @@ func TestSaveMirrorWithPrivateCA(t *testing.T) {
 			}
 		})
 	}
-}
-
-// testPKI makes a CA and a server certificate it signed for ip.
-func testPKI(t *testing.T, ip net.IP) ([]byte, tls.Certificate) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1),
-		Subject: pkix.Name{CommonName: "kubexm test CA"}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2),
-		Subject: pkix.Name{CommonName: ip.String()}, IPAddresses: []net.IP{ip},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{
-			x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	return caPEM, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
 // TestSaveInsecure serves a registry over plain HTTP on 127.0.0.2, where

@@ -1,14 +1,7 @@
 package buildercmd
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,10 +14,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/kubexm/kubexm/builder/buildertest"
 	"github.com/kubexm/kubexm/internal/bundle"
+	"github.com/kubexm/kubexm/internal/testpki"
 )
 
 // TestMakeTarTrustsTheCABundleForDownloads puts the test apt archive and the release-file
@@ -114,40 +107,9 @@ func httpsProxy(t *testing.T, target string) (*httptest.Server, []byte, *atomic.
 		calls.Add(1)
 		rp.ServeHTTP(w, r)
 	}))
-	cert, caPEM := loopbackCert(t)
+	caPEM, cert := testpki.Server(t, net.IPv4(127, 0, 0, 1))
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv, caPEM, calls
-}
-
-// loopbackCert makes a CA and a certificate it signs for 127.0.0.1.
-func loopbackCert(t *testing.T) (tls.Certificate, []byte) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	notAfter := time.Now().Add(time.Hour)
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "apt CA"},
-		NotBefore: time.Now().Add(-time.Minute), NotAfter: notAfter, IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), NotBefore: ca.NotBefore,
-		NotAfter: notAfter, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		KeyUsage:    x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 }
