@@ -36,8 +36,9 @@ type Network struct {
 	next netip.Addr
 
 	mu      sync.Mutex
-	members map[string]bool   // socket paths of the VMs' NICs
-	macs    map[string]string // MAC address -> socket path
+	members map[string]bool         // socket paths of the VMs' NICs
+	macs    map[string]string       // MAC address -> socket path
+	leases  map[string]netip.Prefix // MAC -> DHCP lease; nil: no DHCP (dhcp.go)
 }
 
 // NewNetwork starts a switch for the private network prefix and stops it
@@ -119,12 +120,21 @@ func (n *Network) forward() {
 			continue
 		}
 
+		if reply := n.dhcpReply(buf[:size]); reply != nil && n.isMember(from.Name) {
+			_, _ = n.conn.WriteToUnix(reply, from)
+		}
 		for _, to := range n.route(buf[:size], from.Name) {
 			// A member that is not up yet simply misses the frame, as a
 			// cable plugged in late would.
 			_, _ = n.conn.WriteToUnix(buf[:size], &net.UnixAddr{Name: to, Net: "unixgram"})
 		}
 	}
+}
+
+func (n *Network) isMember(name string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.members[name]
 }
 
 // route learns the frame's source and returns the members it goes to.

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,6 +63,7 @@ func (v *VM) machine(o Options) (machine, error) {
 	nets := m.mgmtMAC + " 10.0.2.15/24\n"
 	if o.Network != nil {
 		m.lanMAC = randomMAC()
+		v.MAC, _ = net.ParseMAC(m.lanMAC)
 		m.lanLocal, m.lanRemote = o.Network.port(o.Name)
 		nets += m.lanMAC + " " + o.Address.String() + "\n"
 	}

@@ -56,8 +56,10 @@ type VM struct {
 	// Name is the VM's host name.
 	Name string
 
-	// Address is the VM's address on its private network, if it has one.
+	// Address is the VM's address on its private network, if it has one,
+	// and MAC the address of its NIC there (for Network.Lease).
 	Address netip.Addr
+	MAC     net.HardwareAddr
 
 	// SSHAddr is where the VM's sshd answers: "127.0.0.1:port".
 	SSHAddr string
