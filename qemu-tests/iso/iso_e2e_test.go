@@ -32,7 +32,7 @@ const (
 
 // config is a two-host cluster on the private network as the seed sees it:
 // the hosts at their private addresses, root by key, host keys pinned; the
-// seed at seed on the VM's second NIC (the first is the test bed's
+// seed at seed (empty: by DHCP) on the VM's second NIC (the first is the test bed's
 // management NIC). Artifacts come from the mirror, OS packages and the
 // boot packages from the Debian mirror of this machine's apt sources.
 func config(t *testing.T, m *mirror.Mirror, vms []*vm.VM, pins [2]string, seed string) string {
@@ -64,20 +64,27 @@ spec:
     controlPlane: [%s]
     worker: [%s]
   seed:
-    address: %s
     interface: eth1
-  network:
+%s  network:
     plugin: flannel
   dns:
     nodeLocalDNS:
       enabled: false
 `, a.Name, addr(a), a.KeyFile, pins[0], b.Name, addr(b), b.KeyFile, pins[1],
-		a.Name, a.Name, b.Name, seed) + sources.String()
+		a.Name, a.Name, b.Name, seedAddress(seed)) + sources.String()
 	p := filepath.Join(t.TempDir(), "cluster.yaml")
 	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// seedAddress is the seed's address line of the config: none for DHCP.
+func seedAddress(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	return "    address: " + addr + "\n"
 }
 
 // makeISO runs make-tar --format iso with the VMs' key embedded.
@@ -181,6 +188,27 @@ func TestISO(t *testing.T) {
 		if !strings.Contains(c, vms[1].Name) || !strings.Contains(c, pins[1]) {
 			t.Errorf("the refusal does not name %s and its key:\n%s", vms[1].Name, tail(c, 30))
 		}
+	})
+
+	// With no address in the config, the seed asks the network's DHCP
+	// server, says what it got, and checks the hosts from there.
+	t.Run("dhcp", func(t *testing.T) {
+		net.ServeDHCP()
+		dhcp := filepath.Join(dir, "dhcp.iso")
+		makeISO(t, config(t, m, vms, pins, ""), key, dhcp)
+		seedVM := vm.Start(t, vm.Options{Name: "seed", ISO: &vm.ISO{Path: dhcp},
+			DiskSize: "1G", MemoryMiB: 2048, Network: net})
+		if err := seedVM.WaitConsole(passed, 10*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		lease, ok := net.Lease(seedVM.MAC)
+		if !ok {
+			t.Fatalf("the seed (%s) leased no address", seedVM.MAC)
+		}
+		if want := lease.String() + " on eth1 (DHCP)"; !strings.Contains(seedVM.Console(), want) {
+			t.Errorf("the banner does not say %q:\n%s", want, tail(seedVM.Console(), 40))
+		}
+		t.Logf("the seed leased %s by DHCP", lease)
 	})
 
 	// Every way an operator may boot it reaches the installer's banner,
