@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem/iso9660"
@@ -59,17 +60,21 @@ const kernelArgs = "console=tty0 console=ttyS0,115200 kubexm.label=" + MediumLab
 // loaders, and reads the image back against the manifest.
 func isoPackaging(opts Options, origins *bundle.Origins) *engine.Module {
 	name := filepath.Base(opts.Output)
-	var stage string
 	steps := []engine.Step{
 		engine.StepFunc("manifest", func(context.Context, *engine.Runtime) error {
 			return writeManifest(opts.Root, origins)
 		}),
-		engine.StepFunc("stage image tree", func(context.Context, *engine.Runtime) (err error) {
-			stage, err = stageISO(opts)
-			return err
-		}),
-		engine.StepFunc("write "+name, func(context.Context, *engine.Runtime) error {
+		// One step stages and writes, so that no run ends with the stage
+		// left behind between the two.
+		engine.StepFunc("write "+name, func(ctx context.Context, rt *engine.Runtime) error {
+			stage, err := stageISO(opts)
+			if err != nil {
+				return err
+			}
 			defer os.RemoveAll(stage)
+			stop := watchGrowth(ctx, opts.Output+isofs.PartialSuffix, treeSize(stage),
+				time.Second/2, func(done, total int64) { rt.Progress(name, done, total) })
+			defer stop()
 			return writeISO(opts, stage)
 		}),
 		engine.StepFunc("verify "+name, func(ctx context.Context, _ *engine.Runtime) error {
@@ -311,4 +316,47 @@ func (d dirFile) Stat() (fs.FileInfo, error) { return d.FileInfo, nil }
 func (d dirFile) Close() error               { return nil }
 func (d dirFile) Read([]byte) (int, error) {
 	return 0, &fs.PathError{Op: "read", Path: d.Name(), Err: errors.New("is a directory")}
+}
+
+// treeSize is the bytes of the files under dir: about what an image of it
+// holds, for progress.
+func treeSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// watchGrowth reports the size of the file at path against total, every
+// interval, until stop is called: go-diskfs writes an image without a
+// word, and a bundle's image takes minutes.
+func watchGrowth(ctx context.Context, path string, total int64, every time.Duration,
+	report func(done, total int64)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if info, err := os.Stat(path); err == nil {
+					report(min(info.Size(), total), total)
+				}
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

@@ -22,6 +22,10 @@ const SectorSize = 2048
 // gives a file one extent, whose size field is 32 bits.
 const MaxFileSize = 1<<32 - 1
 
+// PartialSuffix is added to an image's name while it is written; the file
+// is renamed to its name once complete.
+const PartialSuffix = ".partial"
+
 // DefaultCatalog is where the El Torito boot catalog goes when
 // Options.Catalog is empty.
 const DefaultCatalog = "boot.cat"
@@ -94,7 +98,7 @@ func Write(dir, dst string, o Options) (err error) {
 		return fmt.Errorf("iso %s: staging %s: %w", dst, dir, err)
 	}
 
-	tmp := dst + ".partial"
+	tmp := dst + PartialSuffix
 	defer func() {
 		if err != nil {
 			os.Remove(tmp)
