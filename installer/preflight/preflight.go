@@ -166,6 +166,9 @@ func (c *checker) run(ch hostCheck) func(context.Context, *engine.Runtime) error
 		verdict, detail := ch.fn(ctx, rt, t, v.(host.Facts))
 		c.report.add(Result{Host: rt.Host.Name(), Check: ch.name, Verdict: verdict,
 			Detail: detail})
+		if verdict == Fail {
+			rt.Find(detail)
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

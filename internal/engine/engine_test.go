@@ -340,6 +340,25 @@ func (blockingCheck) Done(ctx context.Context, _ *Runtime) (bool, error) {
 	return false, ctx.Err()
 }
 
+func TestAFindingGoesWithTheDoneEvent(t *testing.T) {
+	ev := &events{}
+	finds := StepFunc("check", func(_ context.Context, rt *Runtime) error {
+		if rt.Host.Name() == "node2" {
+			rt.Find("swap is on")
+		}
+		return nil
+	})
+	p := New("find", OnlineIndirect).Then(NewModule("m", &Task{
+		Name: "t", Hosts: OnRoles("worker"), Parallel: 1, Steps: []Step{finds}}))
+	if _, err := p.Run(context.Background(), RunOptions{Inventory: inventory(2), Reporter: ev}); err != nil {
+		t.Fatalf("a step with a finding failed the run: %v", err)
+	}
+	want := []string{"step-done check@node1", "step-done check@node2 swap is on"}
+	if diff := cmp.Diff(want, ev.of(StepDone)); diff != "" {
+		t.Errorf("done events (-want +got):\n%s", diff)
+	}
+}
+
 func TestCheckRunsUnderTheStepTimeout(t *testing.T) {
 	step := WithPolicy(blockingCheck{logStep(&journal{}, "never")},
 		Policy{Timeout: 50 * time.Millisecond})

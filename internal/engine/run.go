@@ -335,10 +335,12 @@ func (r *run) attempts(ctx context.Context, rt *Runtime, s Step, at Event) error
 		start := r.opts.Now()
 		r.emit(with(at, Event{Kind: StepStart, Attempt: attempt}))
 
+		rt.finding = ""
 		err := runAttempt(ctx, rt, s, p.Timeout)
 		elapsed := r.opts.Now().Sub(start)
 		if err == nil {
-			r.emit(with(at, Event{Kind: StepDone, Attempt: attempt, Duration: elapsed}))
+			r.emit(with(at, Event{Kind: StepDone, Attempt: attempt, Duration: elapsed,
+				Reason: rt.finding}))
 			return nil
 		}
 

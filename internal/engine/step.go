@@ -117,8 +117,15 @@ type Runtime struct {
 	// as facts gathered by one step and checked by a later one.
 	Shared *Shared
 
-	report func(Event)
+	report  func(Event)
+	finding string
 }
+
+// Find records what a step that ran to its end found wrong, such as a
+// preflight check that failed: the step succeeded and the run goes on (a
+// later step decides what the findings mean), and the step's done event
+// carries the finding, so the reporters show it rather than a tick.
+func (rt *Runtime) Find(what string) { rt.finding = what }
 
 // Progress reports progress of long work (a transfer, a count of items) to
 // the run's reporters. done and total are in the unit the step chooses;

@@ -108,7 +108,11 @@ func plainLine(e engine.Event) string {
 	case engine.TaskStart:
 		return fmt.Sprintf("[%s] started on %d host(s)", where, len(e.Hosts))
 	case engine.StepDone:
-		return fmt.Sprintf("[%s] %s: %s done (%s)", where, e.Host, e.Step, round(e.Duration))
+		line := fmt.Sprintf("[%s] %s: %s done (%s)", where, e.Host, e.Step, round(e.Duration))
+		if e.Reason != "" {
+			line += ", found: " + e.Reason
+		}
+		return line
 	case engine.StepSkip:
 		return fmt.Sprintf("[%s] %s: %s skipped: %s", where, e.Host, e.Step, e.Reason)
 	case engine.StepRetry:

@@ -34,6 +34,8 @@ func script() []engine.Event {
 		step(0, engine.StepStart, "gather facts", "node1", engine.Event{Attempt: 1}),
 		step(1, engine.StepDone, "gather facts", "node1", engine.Event{Duration: time.Second}),
 		step(1, engine.StepSkip, "swap", "node1", engine.Event{Reason: "already done"}),
+		step(1, engine.StepDone, "ports free", "node1", engine.Event{Duration: time.Second / 2,
+			Reason: "port(s) 10250 already in use"}),
 		step(1, engine.StepRetry, "gather facts", "node2", engine.Event{Attempt: 1,
 			Reason: "retrying in 1s", Err: "connection reset"}),
 		step(3, engine.StepFail, "gather facts", "node2", engine.Event{Attempt: 2,

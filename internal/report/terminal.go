@@ -153,6 +153,9 @@ func hostStatus(e engine.Event) string {
 		}
 		return fmt.Sprintf("%s: %s", e.Step, e.Message)
 	case engine.StepDone:
+		if e.Reason != "" { // it ran, and found something wrong
+			return "✗ " + e.Step + ": " + e.Reason
+		}
 		return "✓ " + e.Step
 	case engine.StepSkip:
 		return "– " + e.Step + " (" + e.Reason + ")"
