@@ -130,8 +130,11 @@ func writeKernel(opts Options, origins *bundle.Origins, b *bootPackages) error {
 		return fmt.Errorf("initramfs for %s: %w", b.kernel.Package, err)
 	}
 	for rel, name := range map[string]string{kernelRel: bootKernel, initrdRel: bootInitrd} {
-		if err := placeFile(filepath.Join(dir, name),
-			filepath.Join(opts.Root, filepath.FromSlash(rel))); err != nil {
+		dst := filepath.Join(opts.Root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := atomicfile.Link(filepath.Join(dir, name), dst, 0o644); err != nil {
 			return err
 		}
 	}
@@ -172,19 +175,6 @@ func cachedInitramfs(opts Options, kernel ospkg.LocalPackage) (string, string, e
 		return "", "", err
 	}
 	return dir, k.Release, nil
-}
-
-// placeFile puts src at dst as a hard link, or a copy where links do not
-// work, replacing what was there.
-func placeFile(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	os.Remove(dst)
-	if os.Link(src, dst) == nil {
-		return nil
-	}
-	return atomicfile.Copy(src, dst, 0o644)
 }
 
 // writeLoaders takes the boot loaders out of their packages.

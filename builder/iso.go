@@ -119,7 +119,8 @@ func stageISO(opts Options) (string, error) {
 }
 
 func fillStage(opts Options, stage string) error {
-	if err := linkTree(opts.Root, filepath.Join(stage, bundle.Dir), Excluded); err != nil {
+	excluded := func(rel string) bool { return slices.Contains(Excluded, rel) }
+	if err := isofs.LinkTree(opts.Root, filepath.Join(stage, bundle.Dir), excluded); err != nil {
 		return err
 	}
 	cfg, err := os.ReadFile(opts.ConfigFile)
@@ -215,35 +216,6 @@ func writeISO(opts Options, stage string) error {
 	})
 }
 
-// linkTree recreates src in dst of hard links, or copies where links do
-// not work, leaving out the top-level entries named in exclude.
-func linkTree(src, dst string, exclude []string) error {
-	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		top, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
-		if rel != "." && slices.Contains(exclude, top) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case d.Type().IsRegular():
-			if os.Link(p, target) == nil {
-				return nil
-			}
-			return atomicfile.Copy(p, target, 0o644)
-		}
-		return fmt.Errorf("%s: not a regular file; a bundle holds regular files only", p)
-	})
-}
-
 // VerifyISO reads a bootable image back, as the seed will: every file of
 // the tree in the image must match the manifest in the image, and the
 // image must hold no file the manifest does not list. It returns the
@@ -266,8 +238,9 @@ func VerifyISO(ctx context.Context, path string) (*bundle.Manifest, error) {
 }
 
 // isoFS is the folder root of an image, read by go-diskfs, as an fs.FS.
-// go-diskfs opens files only, so folders are found in their parent's
-// listing.
+// go-diskfs opens files only, so a folder is found in its parent's
+// listing, which only a failed open looks at: a blob folder of thousands
+// of files would otherwise be listed once for each of them.
 type isoFS struct {
 	fsys *iso9660.FileSystem
 	root string
@@ -276,14 +249,18 @@ type isoFS struct {
 func (i isoFS) path(name string) string { return path.Join(i.root, name) }
 
 func (i isoFS) Open(name string) (fs.File, error) {
+	f, openErr := i.fsys.OpenFile(i.path(name), os.O_RDONLY)
+	if openErr == nil {
+		return f, nil
+	}
 	info, err := i.Stat(name)
 	if err != nil {
 		return nil, err
 	}
-	if info.IsDir() {
-		return dirFile{info}, nil
+	if !info.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: openErr}
 	}
-	return i.fsys.OpenFile(i.path(name), os.O_RDONLY)
+	return dirFile{info}, nil
 }
 
 func (i isoFS) ReadDir(name string) ([]fs.DirEntry, error) { return i.fsys.ReadDir(i.path(name)) }

@@ -32,7 +32,7 @@ type debFile struct {
 func walkDeb(path string, fn func(debFile) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("opening kernel package: %w", err)
+		return fmt.Errorf("opening package: %w", err)
 	}
 	defer f.Close()
 

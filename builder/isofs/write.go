@@ -94,7 +94,11 @@ func Write(dir, dst string, o Options) (err error) {
 		return fmt.Errorf("iso %s: %w", dst, err)
 	}
 	defer os.RemoveAll(work)
-	if err := mirrorTree(dir, work); err != nil {
+	err = checkSizes(dir)
+	if err == nil {
+		err = LinkTree(dir, work, nil)
+	}
+	if err != nil {
 		return fmt.Errorf("iso %s: staging %s: %w", dst, dir, err)
 	}
 
@@ -245,13 +249,13 @@ func (o Options) elTorito() *iso9660.ElTorito {
 	return et
 }
 
-// mirrorTree recreates src's folders in dst and hard-links (or copies)
-// its files there, since go-diskfs consumes its workspace. It refuses a
-// file that ISO 9660 cannot hold before anything is written.
-func mirrorTree(src, dst string) error {
-	if err := checkSizes(src); err != nil {
-		return err
-	}
+// LinkTree recreates the tree at src in dst of hard links (copies across
+// file systems), leaving out the slash-separated paths for which skip,
+// if set, says true (a folder with all below it). Only folders and
+// regular files are taken: anything else is an error naming it. go-diskfs
+// consumes the folder it writes from, so an image is written from such a
+// mirror of the caller's tree.
+func LinkTree(src, dst string, skip func(rel string) bool) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -260,12 +264,18 @@ func mirrorTree(src, dst string) error {
 		if err != nil {
 			return err
 		}
+		if rel != "." && skip != nil && skip(filepath.ToSlash(rel)) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		target := filepath.Join(dst, rel)
 		switch {
 		case d.IsDir():
 			return os.MkdirAll(target, 0o755)
 		case d.Type().IsRegular():
-			return linkOrCopy(p, target)
+			return atomicfile.Link(p, target, 0o644)
 		}
 		return fmt.Errorf("%s is neither a file nor a folder", p)
 	})
@@ -286,15 +296,6 @@ func checkSizes(src string) error {
 		}
 		return nil
 	})
-}
-
-// linkOrCopy hard-links src at dst, or copies it where a link cannot be
-// made (another file system).
-func linkOrCopy(src, dst string) error {
-	if os.Link(src, dst) == nil {
-		return nil
-	}
-	return atomicfile.Copy(src, dst, 0o644)
 }
 
 // workspace makes go-diskfs's scratch folder beside dir, where hard

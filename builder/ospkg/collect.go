@@ -77,22 +77,15 @@ func Collect(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := d.LoadKeyring(o.Keyring)
+	f, err := NewFetcher(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{Keyring: keys, Fetch: o.Fetch, Cache: o.Cache,
-		IgnoreValidUntil: o.IgnoreValidUntil}
-
-	ix, err := c.Index(ctx, o.Arch, o.Sources...)
-	if err != nil {
-		return nil, err
-	}
-	res, err := Resolve(ix, o.Packages, o.Base)
+	res, err := Resolve(f.Index, o.Packages, o.Base)
 	if err != nil {
 		return nil, fmt.Errorf("os %s %s %s: %w", d.ID, d.Version, o.Arch, err)
 	}
-	local, err := c.downloadAll(ctx, res.Packages, o.Progress)
+	local, err := f.Client.downloadAll(ctx, res.Packages, o.Progress)
 	if err != nil {
 		return nil, err
 	}

@@ -81,19 +81,10 @@ func placeDeb(dir string, lp LocalPackage) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return "", fmt.Errorf("writing the local repository: %w", err)
 	}
-	if err := linkOrCopy(lp.Path, dst); err != nil {
+	if err := atomicfile.Link(lp.Path, dst, 0o644); err != nil {
 		return "", fmt.Errorf("package %s: %w", lp.Package, err)
 	}
 	return rel, nil
-}
-
-// linkOrCopy hard-links src to dst, or copies it across file systems.
-func linkOrCopy(src, dst string) error {
-	os.Remove(dst)
-	if os.Link(src, dst) == nil {
-		return nil
-	}
-	return atomicfile.Copy(src, dst, 0o644)
 }
 
 // release renders the Release file of the flat repository.

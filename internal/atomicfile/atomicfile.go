@@ -31,6 +31,17 @@ func Copy(src, dst string, mode os.FileMode) error {
 	})
 }
 
+// Link puts src at dst as a hard link, replacing what was there, or as a
+// copy with mode where a link cannot be made (another file system): how
+// the caches and the staged trees share files without a second copy.
+func Link(src, dst string, mode os.FileMode) error {
+	os.Remove(dst)
+	if os.Link(src, dst) == nil {
+		return nil
+	}
+	return Copy(src, dst, mode)
+}
+
 // From writes what fill writes to path with mode, atomically. The
 // directory of path must exist. On any error nothing is left behind.
 func From(path string, mode os.FileMode, fill func(io.Writer) error) error {
