@@ -148,10 +148,7 @@ func seedChart(cached, root string, ref charts.Ref) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	if err := os.Link(cached, dst); err != nil {
-		return atomicfile.Copy(cached, dst, 0o644)
-	}
-	return nil
+	return atomicfile.Link(cached, dst, 0o644)
 }
 
 // imagesModule saves the images of the components into the tree's one OCI

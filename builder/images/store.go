@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/kubexm/kubexm/internal/atomicfile"
 	"github.com/kubexm/kubexm/internal/digest"
 )
 
@@ -167,12 +168,7 @@ func (s *store) fromCache(d v1.Descriptor) bool {
 	if !digest.Matches(cached, d.Size, d.Digest.Hex) {
 		return false
 	}
-	tmp := s.path(d.Digest) + partialSuffix
-	os.Remove(tmp)
-	if err := os.Link(cached, tmp); err != nil {
-		return false // another file system: fetch it, it is no error
-	}
-	return os.Rename(tmp, s.path(d.Digest)) == nil
+	return atomicfile.Link(cached, s.path(d.Digest), 0o644) == nil
 }
 
 // toCache links a fetched blob into the blob cache, best effort: a cache

@@ -31,15 +31,31 @@ func Copy(src, dst string, mode os.FileMode) error {
 	})
 }
 
-// Link puts src at dst as a hard link, replacing what was there, or as a
-// copy with mode where a link cannot be made (another file system): how
-// the caches and the staged trees share files without a second copy.
+// Link puts src at dst as a hard link, or as a copy with mode where a
+// link cannot be made (another file system): how the caches and the staged
+// trees share files without a second copy. dst is replaced whole, through
+// a temporary name, never removed first; a dst that is src already is
+// left alone.
 func Link(src, dst string, mode os.FileMode) error {
-	os.Remove(dst)
-	if os.Link(src, dst) == nil {
-		return nil
+	if a, err := os.Stat(src); err == nil {
+		if b, err := os.Stat(dst); err == nil && os.SameFile(a, b) {
+			return nil // renaming a second link of it over it would do nothing
+		}
 	}
-	return Copy(src, dst, mode)
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".partial-*")
+	if err != nil {
+		return fmt.Errorf("linking %s: %w", dst, err)
+	}
+	tmp.Close()
+	os.Remove(tmp.Name())
+	if err := os.Link(src, tmp.Name()); err != nil {
+		return Copy(src, dst, mode)
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("linking %s: %w", dst, err)
+	}
+	return nil
 }
 
 // From writes what fill writes to path with mode, atomically. The

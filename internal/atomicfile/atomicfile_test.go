@@ -57,3 +57,44 @@ func TestCopy(t *testing.T) {
 		t.Errorf("copy = %q", got)
 	}
 }
+
+func TestLinkReplacesWholeAndCopiesAcrossFileSystems(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	if err := os.WriteFile(src, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second time dst is src already
+		if err := Link(src, dst, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _ := os.Stat(src)
+	b, _ := os.Stat(dst)
+	if !os.SameFile(a, b) {
+		t.Error("dst is not a hard link of src")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".dst.partial-*")); len(left) > 0 {
+		t.Errorf("temporary names left: %v", left)
+	}
+
+	// /dev/shm is a tmpfs, another file system than the test's folder.
+	shm, err := os.MkdirTemp("/dev/shm", "atomicfile-")
+	if err != nil {
+		t.Fatalf("no /dev/shm to link across: %v", err)
+	}
+	defer os.RemoveAll(shm)
+	other := filepath.Join(shm, "dst")
+	if err := Link(src, other, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(other); string(data) != "new" {
+		t.Errorf("the copy across file systems holds %q", data)
+	}
+	if fi, _ := os.Stat(other); fi.Mode().Perm() != 0o640 {
+		t.Errorf("the copy has mode %v, want 0640", fi.Mode().Perm())
+	}
+}

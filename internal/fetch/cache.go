@@ -96,17 +96,5 @@ func place(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	// A dst linked to src already is in place; renaming a second link of
-	// the same file over it would do nothing and leave the link behind.
-	if a, err := os.Stat(src); err == nil {
-		if b, err := os.Stat(dst); err == nil && os.SameFile(a, b) {
-			return nil
-		}
-	}
-	tmp := dst + ".partial"
-	os.Remove(tmp)
-	if err := os.Link(src, tmp); err != nil {
-		return atomicfile.Copy(src, dst, 0o644)
-	}
-	return os.Rename(tmp, dst)
+	return atomicfile.Link(src, dst, 0o644)
 }
