@@ -62,7 +62,8 @@ func isoPackaging(opts Options, origins *bundle.Origins) *engine.Module {
 	name := filepath.Base(opts.Output)
 	steps := []engine.Step{
 		engine.StepFunc("manifest", func(context.Context, *engine.Runtime) error {
-			return writeManifest(opts.Root, origins)
+			_, _, err := bundle.WriteManifest(opts.Root, origins.Map(), Excluded...)
+			return err
 		}),
 		// One step stages and writes, so that no run ends with the stage
 		// left behind between the two.
@@ -86,18 +87,6 @@ func isoPackaging(opts Options, origins *bundle.Origins) *engine.Module {
 		Hosts: engine.OnControl(), Steps: steps})
 }
 
-// writeManifest writes the tree's manifest.json, as Pack does for a tar.
-func writeManifest(root string, origins *bundle.Origins) error {
-	m, err := bundle.BuildManifest(root, origins.Map(), Excluded...)
-	if err != nil {
-		return err
-	}
-	data, err := m.Encode()
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(filepath.Join(root, bundle.ManifestName), data, 0o644)
-}
 
 // stageISO lays out the image's root beside the tree, of hard links where
 // the file system allows (a bundle may be gigabytes): the tree, the config,

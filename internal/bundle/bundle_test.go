@@ -75,6 +75,10 @@ func TestPackIsDeterministicAndVerifies(t *testing.T) {
 			if !bytes.Equal(da, db) {
 				t.Errorf("two packs of one tree differ (%d and %d bytes)", len(da), len(db))
 			}
+			// A bundle is copied and read by others: not a temporary file's 0600.
+			if fi, err := os.Stat(a); err != nil || fi.Mode().Perm() != 0o644 {
+				t.Errorf("the bundle's mode is %v (%v), want 0644", fi.Mode().Perm(), err)
+			}
 			m, err := Verify(context.Background(), a)
 			if err != nil {
 				t.Fatal(err)

@@ -65,43 +65,35 @@ func SourceDateEpoch(fallback time.Time) (time.Time, error) {
 // stamped with ModTime. It writes a fresh manifest.json into dir, then the
 // tarball to a temporary name beside out, renamed to out only once
 // complete. Memory use does not grow with the tree: files are streamed.
-func Pack(ctx context.Context, dir, out string, opts PackOptions) (err error) {
-	m, err := BuildManifest(dir, opts.Origins, opts.Exclude...)
+func Pack(ctx context.Context, dir, out string, opts PackOptions) error {
+	m, data, err := WriteManifest(dir, opts.Origins, opts.Exclude...)
 	if err != nil {
 		return err
+	}
+	// atomicfile names out in its errors and leaves nothing on failure.
+	return atomicfile.From(out, 0o644, func(w io.Writer) error {
+		return writeTarball(ctx, w, dir, m, data, opts)
+	})
+}
+
+// WriteManifest builds the manifest of the tree at dir (as BuildManifest)
+// and writes it into the tree as manifest.json, the mark of a complete
+// tree, for a tarball or an image to carry. It returns the manifest and
+// its encoding.
+func WriteManifest(dir string, origins map[string]Origin, exclude ...string) (*Manifest, []byte,
+	error) {
+	m, err := BuildManifest(dir, origins, exclude...)
+	if err != nil {
+		return nil, nil, err
 	}
 	data, err := m.Encode()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := atomicfile.Write(filepath.Join(dir, ManifestName), data, 0o644); err != nil {
-		return err
+		return nil, nil, err
 	}
-
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".partial-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-
-	if err := writeTarball(ctx, tmp, dir, m, data, opts); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	return nil
+	return m, data, nil
 }
 
 // writeTarball streams the compressed tar of the tree to w.
