@@ -23,8 +23,8 @@ build: rootfs
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubexm ./cmd/kubexm
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubexm-builder ./cmd/kubexm-builder
 
-# The base initramfs: u-root's core commands in one busybox binary and,
-# once cmd/kubexm-installer has Go files, the installer as uinit. Rebuilt
+# The base initramfs: u-root's core commands in one busybox binary and the
+# installer (cmd/kubexm-installer) as uinit. Rebuilt
 # only when go.mod or Go code the installer may use changes.
 ROOTFS_BASE := rootfs/dist/base.cpio.xz
 ROOTFS_SRCS := go.mod go.sum $(shell find cmd/kubexm-installer installer internal profiles \

@@ -109,10 +109,14 @@ func kernelEntries(k *Kernel, extra []File) ([]newc.Entry, error) {
 	var order, dep strings.Builder
 	var out []newc.Entry
 	modDir := path.Join("lib/modules", k.Release)
+	byName := map[string]Module{}
+	for _, m := range k.Modules {
+		byName[m.Name] = m
+	}
 	for _, m := range k.Modules {
 		out = append(out, newc.File(m.Path, 0o644, m.Data))
 		order.WriteString(m.Path + "\n")
-		dep.WriteString(depLine(k, m))
+		dep.WriteString(depLine(k, byName, m))
 	}
 	out = append(out,
 		newc.File(ModuleOrderFile, 0o644, []byte(order.String())),
@@ -131,13 +135,9 @@ func kernelEntries(k *Kernel, extra []File) ([]newc.Entry, error) {
 // depLine is m's line of modules.dep in depmod's format: paths relative
 // to the release's folder, every module m needs directly or not, listed
 // so that loading them from the last to the first works.
-func depLine(k *Kernel, m Module) string {
+func depLine(k *Kernel, byName map[string]Module, m Module) string {
 	rel := func(p string) string {
 		return strings.TrimPrefix(p, "/lib/modules/"+k.Release+"/")
-	}
-	byName := map[string]Module{}
-	for _, o := range k.Modules {
-		byName[o.Name] = o
 	}
 	needed := map[string]bool{}
 	var need func(names []string)

@@ -11,6 +11,7 @@ import (
 	"github.com/cavaliergopher/cpio"
 	"github.com/ulikunitz/xz"
 
+	"github.com/kubexm/kubexm/installer"
 	"github.com/kubexm/kubexm/internal/testdebs"
 	"github.com/kubexm/kubexm/profiles"
 	"github.com/kubexm/kubexm/rootfs/internal/newc"
@@ -245,4 +246,13 @@ func (k *Kernel) isBuiltin(name string) bool {
 		}
 	}
 	return false
+}
+
+// The installer loads the modules from the order file this package writes:
+// the two must name the same path, or the seed boots with no drivers.
+func TestModuleOrderFileIsTheInstallers(t *testing.T) {
+	if ModuleOrderFile != installer.ModulesFile {
+		t.Errorf("the initramfs lists its modules in %s, the installer reads %s",
+			ModuleOrderFile, installer.ModulesFile)
+	}
 }

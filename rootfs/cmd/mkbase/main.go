@@ -1,9 +1,8 @@
 // Command mkbase builds the base initramfs that kubexm-builder embeds: a
-// u-root busybox binary holding u-root's core commands and, when its
-// package exists, the kubexm installer as a program of its own, set as
-// u-root's uinit. It runs
-// from this module (make rootfs), so the commands build at the versions
-// go.mod pins, and writes a reproducible xz-compressed cpio archive.
+// u-root busybox binary holding u-root's core commands, and the kubexm
+// installer as a program of its own, set as u-root's uinit. It runs from
+// this module (make rootfs), so the commands build at the versions go.mod
+// pins, and writes a reproducible xz-compressed cpio archive.
 package main
 
 import (
@@ -15,21 +14,25 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/kubexm/kubexm/rootfs/internal/newc"
 	"github.com/u-root/gobusybox/src/pkg/golang"
 	ucpio "github.com/u-root/mkuimage/cpio"
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/mkuimage/uimage/builder"
 	"github.com/u-root/mkuimage/uimage/initramfs"
 	"github.com/u-root/uio/llog"
+
+	"github.com/kubexm/kubexm/internal/atomicfile"
+	"github.com/kubexm/kubexm/rootfs/internal/newc"
 )
 
 // installerPkg is the kubexm installer. It becomes /bin/kubexm-installer
 // and u-root's init runs it (as /bin/uinit) once the system is up.
 const installerPkg = "github.com/kubexm/kubexm/cmd/kubexm-installer"
+
+// uinitName is the installer's command name, which u-root's init runs.
+const uinitName = "kubexm-installer"
 
 // coreCommands are the u-root commands of the initramfs: enough to mount
 // the boot medium, bring up the network and look around by hand when the
@@ -52,12 +55,7 @@ func main() {
 
 func run(out, arch string) error {
 	start := time.Now()
-	pkgs, uinit, err := packages()
-	if err != nil {
-		return err
-	}
-
-	archive, err := build(pkgs, uinit, arch)
+	archive, err := build(packages(), arch)
 	if err != nil {
 		return err
 	}
@@ -66,47 +64,30 @@ func run(out, arch string) error {
 	if err := newc.Write(&buf, archive, newc.Epoch()); err != nil {
 		return err
 	}
-	if err := writeAtomic(out, buf.Bytes()); err != nil {
+	// Written whole or not at all: go:embed must not pick up half an archive.
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	log.Printf("mkbase: wrote %s (%d bytes, %d entries, uinit %q) in %s",
-		out, buf.Len(), len(archive), uinit, time.Since(start).Round(time.Second))
+		out, buf.Len(), len(archive), uinitName, time.Since(start).Round(time.Second))
 	return nil
 }
 
-// packages lists what to build, adding the installer only where its
-// package has Go files (it is written in parallel with this package).
-func packages() (pkgs []string, uinit string, err error) {
+// packages lists what to build: u-root's core commands, and the installer
+// as uinit.
+func packages() []string {
+	var pkgs []string
 	for _, c := range coreCommands {
 		pkgs = append(pkgs, "github.com/u-root/u-root/cmds/core/"+c)
 	}
-	has, err := hasGoFiles(filepath.Join("cmd", "kubexm-installer"))
-	if err != nil {
-		return nil, "", fmt.Errorf("looking for the installer: %w", err)
-	}
-	if !has {
-		log.Printf("mkbase: cmd/kubexm-installer has no Go files yet: building without an installer")
-		return pkgs, "", nil
-	}
-	return pkgs, "kubexm-installer", nil
-}
-
-// hasGoFiles reports whether dir holds a Go file other than a test.
-func hasGoFiles(dir string) (bool, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		return false, err
-	}
-	for _, f := range files {
-		if !strings.HasSuffix(f, "_test.go") {
-			return true, nil
-		}
-	}
-	return false, nil
+	return pkgs
 }
 
 // build runs u-root's busybox builder and returns the archive's entries.
-func build(pkgs []string, uinit, arch string) ([]newc.Entry, error) {
+func build(pkgs []string, arch string) ([]newc.Entry, error) {
 	tmp, err := os.MkdirTemp("", "kubexm-mkbase-")
 	if err != nil {
 		return nil, err
@@ -116,23 +97,20 @@ func build(pkgs []string, uinit, arch string) ([]newc.Entry, error) {
 	env := golang.Default(golang.DisableCGO(), golang.WithGOOS("linux"),
 		golang.WithGOARCH(arch))
 	mem := &initramfs.Archive{Archive: ucpio.InMemArchive()}
-	cmds := []uimage.Modifier{
-		uimage.WithCommands(&golang.BuildOpts{}, &builder.GBBBuilder{}, pkgs...),
-	}
 	// The installer is a binary of its own (/bin/kubexm-installer), not a
 	// busybox command: in one binary, its dependencies' init functions
 	// would run in every command (helm's, when the installer still linked
 	// the builder, panicked without the module build information a
 	// busybox build lacks).
-	if uinit != "" {
-		cmds = append(cmds, uimage.WithCommands(&golang.BuildOpts{}, builder.BinaryBuilder{},
-			installerPkg))
+	cmds := []uimage.Modifier{
+		uimage.WithCommands(&golang.BuildOpts{}, &builder.GBBBuilder{}, pkgs...),
+		uimage.WithCommands(&golang.BuildOpts{}, builder.BinaryBuilder{}, installerPkg),
 	}
 	err = uimage.Create(llog.New(slog.LevelWarn, log.Printf), append(cmds,
 		uimage.WithReplaceEnv(env),
 		uimage.WithTempDir(tmp),
 		uimage.WithInit("init"),
-		uimage.WithUinitCommand(uinit),
+		uimage.WithUinitCommand(uinitName),
 		uimage.WithShell("gosh"),
 		uimage.WithSkipLDD(),
 		uimage.WithOutput(mem),
@@ -210,28 +188,4 @@ func content(r ucpio.Record) ([]byte, error) {
 		return nil, fmt.Errorf("reading %s from the u-root build: %w", r.Name, err)
 	}
 	return data, nil
-}
-
-// writeAtomic writes data to path through a temporary file, so that an
-// interrupted build leaves no half archive for go:embed to pick up.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".base-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
