@@ -81,13 +81,13 @@ func (n *Network) dhcpReply(frame []byte) []byte {
 
 // lease returns mac's address, leasing it the next free one first.
 func (n *Network) lease(mac net.HardwareAddr) netip.Prefix {
-	if p, ok := n.Lease(mac); ok {
-		return p
-	}
-	p := n.NextAddress()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.leases[mac.String()] = p
+	p, ok := n.leases[mac.String()]
+	if !ok {
+		p = n.nextAddress()
+		n.leases[mac.String()] = p
+	}
 	return p
 }
 

@@ -86,7 +86,11 @@ func newNetwork(prefix netip.Prefix) (*Network, error) {
 func (n *Network) NextAddress() netip.Prefix {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	return n.nextAddress()
+}
 
+// nextAddress is NextAddress with n.mu held.
+func (n *Network) nextAddress() netip.Prefix {
 	for n.next.As4()[3] < 10 {
 		n.next = n.next.Next()
 	}
@@ -120,7 +124,10 @@ func (n *Network) forward() {
 			continue
 		}
 
-		if reply := n.dhcpReply(buf[:size]); reply != nil && n.isMember(from.Name) {
+		if !n.isMember(from.Name) {
+			continue
+		}
+		if reply := n.dhcpReply(buf[:size]); reply != nil {
 			_, _ = n.conn.WriteToUnix(reply, from)
 		}
 		for _, to := range n.route(buf[:size], from.Name) {
