@@ -2,11 +2,8 @@ package charts
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +14,7 @@ import (
 	"helm.sh/helm/v4/pkg/repo/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubexm/kubexm/internal/digest"
 	"github.com/kubexm/kubexm/internal/fetch"
 )
 
@@ -69,16 +67,11 @@ func checkDigest(file, from, want string) error {
 		return nil
 	}
 
-	f, err := os.Open(file)
+	_, got, err := digest.File(file)
 	if err != nil {
 		return fmt.Errorf("checking %s: %w", from, err)
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return fmt.Errorf("checking %s: %w", from, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+	if got != want {
 		return fmt.Errorf("%s has sha256 %s, the index says %s: %w", from, got, want,
 			ErrDigestMismatch)
 	}

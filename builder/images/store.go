@@ -136,20 +136,13 @@ func (s *store) make(ctx context.Context, repo name.Repository, d v1.Descriptor)
 // digest. A damaged copy is removed so that it is fetched again.
 func (s *store) verified(h v1.Hash, size int64) (bool, error) {
 	p := s.path(h)
-	f, err := os.Open(p)
+	n, sum, err := digest.File(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	} else if err != nil {
 		return false, fmt.Errorf("reading blob %s: %w", p, err)
 	}
-	defer f.Close()
-
-	sum := sha256.New()
-	n, err := io.Copy(sum, f)
-	if err != nil {
-		return false, fmt.Errorf("reading blob %s: %w", p, err)
-	}
-	if (size < 0 || n == size) && hex.EncodeToString(sum.Sum(nil)) == h.Hex {
+	if (size < 0 || n == size) && sum == h.Hex {
 		return true, nil
 	}
 	if err := os.Remove(p); err != nil {
