@@ -87,7 +87,6 @@ func isoPackaging(opts Options, origins *bundle.Origins) *engine.Module {
 		Hosts: engine.OnControl(), Steps: steps})
 }
 
-
 // stageISO lays out the image's root beside the tree, of hard links where
 // the file system allows (a bundle may be gigabytes): the tree, the config,
 // the key if one is embedded, ISOLINUX's folder and the EFI system

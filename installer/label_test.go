@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/kubexm/kubexm/internal/testenv"
 )
 
 // needTool skips a test whose tool is missing, except on CI where every
@@ -14,10 +16,7 @@ import (
 func needTool(t *testing.T, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed: %v", name, err)
-		}
-		t.Skipf("%s is not installed", name)
+		testenv.Missing(t, "%s is not installed: %v", name, err)
 	}
 }
 

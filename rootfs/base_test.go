@@ -2,10 +2,10 @@ package rootfs
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/kubexm/kubexm/internal/testenv"
 	"github.com/kubexm/kubexm/rootfs/internal/newc"
 )
 
@@ -16,10 +16,7 @@ import (
 func TestBase(t *testing.T) {
 	base, err := Base()
 	if errors.Is(err, ErrNoBase) {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
+		testenv.Missing(t, "%s", err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"helm.sh/helm/v4/pkg/repo/v1"
 
+	"github.com/kubexm/kubexm/internal/testenv"
 	"github.com/kubexm/kubexm/profiles"
 	"github.com/kubexm/kubexm/qemu-tests/upstream/faultserver"
 )
@@ -265,8 +266,5 @@ func Fixtures() string {
 // CI, which must have every fixture.
 func missing(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
+	testenv.Missing(t, format, args...)
 }

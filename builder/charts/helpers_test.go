@@ -13,6 +13,8 @@ import (
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+
+	"github.com/kubexm/kubexm/internal/testenv"
 )
 
 // flannelModule is the Go module whose zip carries flannel's chart.
@@ -22,10 +24,7 @@ const flannelModule = "github.com/flannel-io/flannel@v0.28.9"
 // machine, a failure under CI, where every input must be there.
 func missing(t *testing.T, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
+	testenv.Missing(t, format, args...)
 }
 
 // fixtures is the folder of upstream fixtures: $KUBEXM_FIXTURES, or

@@ -26,6 +26,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kubexm/kubexm/internal/testenv"
 )
 
 // The tests run Debian's docker-registry (the distribution registry) on
@@ -38,10 +40,7 @@ func requireTool(tb testing.TB, tool string) string {
 	if err == nil {
 		return p
 	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("%s is not installed (Debian package %s)", tool, debPackage[tool])
-	}
-	tb.Skipf("%s is not installed (Debian package %s)", tool, debPackage[tool])
+	testenv.Missing(tb, "%s is not installed (Debian package %s)", tool, debPackage[tool])
 	return ""
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubexm/kubexm/internal/testenv"
 )
 
 var fixedTime = time.Date(2025, 5, 20, 12, 0, 0, 0, time.UTC)
@@ -40,10 +42,7 @@ func needFile(t testing.TB, path, pkg string) {
 
 func missing(t testing.TB, why string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
+	testenv.Missing(t, "%s", why)
 }
 
 func writeFile(t testing.TB, path string, data []byte) {

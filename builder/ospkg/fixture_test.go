@@ -24,6 +24,7 @@ import (
 	"github.com/ulikunitz/xz"
 
 	"github.com/kubexm/kubexm/internal/testdebs"
+	"github.com/kubexm/kubexm/internal/testenv"
 )
 
 // fixturePackages are real bookworm packages: the profile's conntrack,
@@ -40,10 +41,7 @@ func needTool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing (Debian package %s)", name, name)
-		}
-		t.Skipf("%s is missing", name)
+		testenv.Missing(t, "%s is missing (Debian package %s)", name, name)
 	}
 	return p
 }
@@ -69,10 +67,7 @@ func realDebs(t *testing.T) map[string]realDeb {
 	needTool(t, "dpkg-deb")
 	debsOnce.Do(func() { debs, debsErr = fetchDebs() })
 	if debsErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(debsErr)
-		}
-		t.Skip(debsErr)
+		testenv.Missing(t, "%s", debsErr)
 	}
 	return debs
 }

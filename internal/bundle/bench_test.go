@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kubexm/kubexm/internal/peakmem"
+	"github.com/kubexm/kubexm/internal/testenv"
 )
 
 // The benchmarks pack and unpack a tree in a child process (this test
@@ -92,10 +93,7 @@ func self(job string, args ...string) *exec.Cmd {
 func requireTool(b *testing.B, names ...string) {
 	for _, n := range names {
 		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("CI") == "true" {
-				b.Fatalf("%s not installed", n)
-			}
-			b.Skipf("%s not installed", n)
+			testenv.Missing(b, "%s not installed", n)
 		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/kubexm/kubexm/internal/testenv"
 )
 
 // SSHDPath is the OpenSSH server that tests run (Debian's openssh-server).
@@ -101,10 +103,7 @@ func requireSSHD(t testing.TB) {
 // tool the tests need.
 func skipOrFail(t testing.TB, reason string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(reason)
-	}
-	t.Skip(reason)
+	testenv.Missing(t, "%s", reason)
 }
 
 func start(opts Options) (*Server, error) {

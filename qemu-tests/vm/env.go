@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kubexm/kubexm/internal/testenv"
 )
 
 // KVMEnv names the environment variable that turns on KVM: "1" uses it.
@@ -60,10 +62,10 @@ func requireFiles(t testing.TB, files ...string) {
 // missing returns how to stop a test whose tools are missing: skip it, or
 // fail it in CI.
 func missing(t testing.TB) func(format string, args ...any) {
-	if os.Getenv("CI") == "true" {
-		return t.Fatalf
+	return func(format string, args ...any) {
+		t.Helper()
+		testenv.Missing(t, format, args...)
 	}
-	return t.Skipf
 }
 
 // qemuTools are the programs Start needs.

@@ -17,6 +17,7 @@ import (
 	"github.com/kubexm/kubexm/builder"
 	"github.com/kubexm/kubexm/builder/buildertest"
 	"github.com/kubexm/kubexm/internal/bundle"
+	"github.com/kubexm/kubexm/internal/testenv"
 	"github.com/kubexm/kubexm/rootfs"
 )
 
@@ -25,10 +26,7 @@ import (
 func needXorriso(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("xorriso"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xorriso is missing (Debian package xorriso)")
-		}
-		t.Skip("xorriso is missing")
+		testenv.Missing(t, "%s", "xorriso is missing (Debian package xorriso)")
 	}
 }
 
@@ -63,10 +61,7 @@ func sshKey(t *testing.T) string {
 func TestMakeTarWritesABootableISO(t *testing.T) {
 	needXorriso(t)
 	if !rootfs.Available() {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("kubexm-builder was built without its initramfs: run make rootfs")
-		}
-		t.Skip("no initramfs base embedded: run make rootfs")
+		testenv.Missing(t, "%s", "kubexm-builder was built without its initramfs: run make rootfs")
 	}
 	up := buildertest.StartWithBoot(t)
 	cfg := writeConfig(t, clusterYAML("    - name: node1\n      address: 10.0.0.1\n"+

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/kubexm/kubexm/internal/testenv"
 )
 
 // SmallDisk mounts a tmpfs of size bytes on a new folder and returns it: a real file
@@ -18,10 +20,7 @@ func SmallDisk(t testing.TB, size int64) string {
 	t.Helper()
 
 	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("mounting a small tmpfs to fill up needs root")
-		}
-		t.Skip("mounting a small tmpfs to fill up needs root")
+		testenv.Missing(t, "mounting a small tmpfs to fill up needs root")
 	}
 	dir := t.TempDir()
 	opts := fmt.Sprintf("size=%d,mode=0755", size)

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubexm/kubexm/internal/testenv"
 	"github.com/kubexm/kubexm/profiles"
 	"github.com/kubexm/kubexm/qemu-tests/upstream/faultserver"
 	"github.com/kubexm/kubexm/qemu-tests/upstream/mirror"
@@ -68,10 +69,7 @@ func need(t *testing.T, program string) string {
 	if err == nil {
 		return p
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is needed and missing: %v", program, err)
-	}
-	t.Skipf("%s is missing (%v); install it to run this test", program, err)
+	testenv.Missing(t, "%s is needed and missing: %v", program, err)
 	return ""
 }
 
