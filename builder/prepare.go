@@ -31,8 +31,7 @@ func prepareModule(opts Options) *engine.Module {
 
 // ownNames are the top-level entries make-tar writes into a work tree.
 func ownNames(prof *profiles.Profile) []string {
-	names := []string{bundle.ManifestName, bundle.ImagesDir, "helm", "helm-cli", "os",
-		bundle.BootDir}
+	names := bundle.Own()
 	for _, c := range prof.Components {
 		names = append(names, c.Name)
 	}

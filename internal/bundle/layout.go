@@ -67,6 +67,13 @@ func OSPackages(distro, version, arch string) (string, error) {
 // BootDir is the folder of the bootable ISO's boot files inside the tree.
 const BootDir = "boot"
 
+// Own are the top-level entries of the tree that the layout itself names
+// (besides the components' folders): what make-tar may clear in a work
+// tree without calling it foreign.
+func Own() []string {
+	return []string{ManifestName, ImagesDir, "helm", helmProgram, "os", BootDir}
+}
+
 // Boot is the path of a boot file of the bootable ISO inside the tree: the
 // kernel, the initramfs, the boot loaders, each recorded in the manifest
 // like any other artifact.

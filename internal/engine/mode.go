@@ -51,15 +51,6 @@ func ParseMode(mode, via string) (Mode, error) {
 	}
 }
 
-// Online reports whether artifacts come from upstream or mirrors.
-func (m Mode) Online() bool { return m == OnlineDirect || m == OnlineIndirect }
-
-// Offline reports whether artifacts come from the bundle.
-func (m Mode) Offline() bool { return m == Offline }
-
-// Direct reports whether the work runs on the control machine.
-func (m Mode) Direct() bool { return m == OnlineDirect }
-
 // Valid reports whether m is one of the defined modes.
 func (m Mode) Valid() bool { return m >= OnlineDirect && m <= Offline }
 
