@@ -198,7 +198,7 @@ func writeISO(opts Options, stage string) error {
 		return fmt.Errorf("%s: %d bytes, want the 432 bytes of MBR code and more", bootMBR, len(mbr))
 	}
 	return isofs.Write(stage, opts.Output, isofs.Options{
-		Label: MediumLabel, Time: opts.ModTime,
+		Label: MediumLabel, Time: opts.ModTime, Consume: true,
 		BIOS: &isofs.BIOSBoot{Loader: isoIsolinuxDir + "/" + bootIsolinux, MBRCode: mbr[:432]},
 		EFI:  &isofs.EFIBoot{Image: isoESP},
 	})

@@ -52,6 +52,12 @@ type Options struct {
 	// Catalog is the path in the image of the El Torito boot catalog of a
 	// bootable image. The default is DefaultCatalog.
 	Catalog string
+
+	// Consume gives the tree to the writer: go-diskfs writes from it and
+	// removes it, instead of from a mirror of it made first. For a tree
+	// that was staged for the image alone; its root must be mode 0755
+	// (the image's root folder takes its mode).
+	Consume bool
 }
 
 // BIOSBoot is the El Torito entry of ISOLINUX and the hybrid MBR that
@@ -89,18 +95,11 @@ func Write(dir, dst string, o Options) (err error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("iso %s: %w", dst, err)
 	}
-	work, err := workspace(dir, dst)
-	if err != nil {
-		return fmt.Errorf("iso %s: %w", dst, err)
-	}
-	defer os.RemoveAll(work)
-	err = checkSizes(dir)
-	if err == nil {
-		err = LinkTree(dir, work, nil)
-	}
+	work, err := o.workTree(dir, dst)
 	if err != nil {
 		return fmt.Errorf("iso %s: staging %s: %w", dst, dir, err)
 	}
+	defer os.RemoveAll(work)
 
 	tmp := dst + PartialSuffix
 	defer func() {
@@ -115,6 +114,27 @@ func Write(dir, dst string, o Options) (err error) {
 		return fmt.Errorf("iso %s: %w", dst, err)
 	}
 	return nil
+}
+
+// workTree returns the folder go-diskfs writes from, and consumes: dir
+// itself with Consume, else a mirror of it. Files too large for ISO 9660
+// are refused first.
+func (o Options) workTree(dir, dst string) (string, error) {
+	if err := checkSizes(dir); err != nil {
+		return "", err
+	}
+	if o.Consume {
+		return dir, nil
+	}
+	work, err := workspace(dir, dst)
+	if err != nil {
+		return "", err
+	}
+	if err := LinkTree(dir, work, nil); err != nil {
+		os.RemoveAll(work)
+		return "", err
+	}
+	return work, nil
 }
 
 // validate checks the options against the tree before anything is

@@ -242,3 +242,33 @@ func TestWriteRefuses(t *testing.T) {
 		})
 	}
 }
+
+// A tree given with Consume makes the same image as a mirrored one, and is
+// gone afterwards.
+func TestConsumedTreeMakesTheSameImage(t *testing.T) {
+	t.Parallel()
+	dir, o := bootTree(t)
+	out := t.TempDir()
+	mirrored, consumed := filepath.Join(out, "mirrored.iso"), filepath.Join(out, "consumed.iso")
+	if err := Write(dir, mirrored, o); err != nil {
+		t.Fatal(err)
+	}
+	stage := filepath.Join(t.TempDir(), "stage")
+	if err := os.Mkdir(stage, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := LinkTree(dir, stage, nil); err != nil {
+		t.Fatal(err)
+	}
+	o.Consume = true
+	if err := Write(stage, consumed, o); err != nil {
+		t.Fatal(err)
+	}
+	assertSame(t, mirrored, consumed)
+	if _, err := os.Stat(stage); !os.IsNotExist(err) {
+		t.Errorf("the consumed tree is still there (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "isolinux/isolinux.bin")); err != nil {
+		t.Errorf("the tree the stage was linked from lost a file: %v", err)
+	}
+}
